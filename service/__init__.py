@@ -1,0 +1,42 @@
+"""The ai45kg web service: a Flask app factory with one blueprint per concern.
+
+- `sparql`    the SPARQL 1.1 Protocol endpoint (/sparql)
+- `resources` linked data: /id/..., /ontology, /graph/...
+- `queries`   named analyst queries (/queries)
+- `pages`     the web UI (home, query editor)
+- `meta`      health, VoID/DCAT, OpenAPI, settings, dumps
+
+The built dataset is opened once per app and kept in `app.extensions["ai45kg"]` (a
+`service.backend.Backend`); the service never reasons or validates at request time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .settings import defaults
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(defaults())
+    if test_config is None:
+        app.config.from_prefixed_env("AI45")
+    else:
+        app.config.from_mapping(test_config)
+
+    from .backend import Backend
+
+    app.extensions["ai45kg"] = Backend.from_config(app.config)
+
+    from . import meta, pages, queries, resources, sparql
+
+    for module in (sparql, resources, queries, pages, meta):
+        app.register_blueprint(module.bp)
+    from .security import install as install_security
+
+    install_security(app)
+    return app

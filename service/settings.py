@@ -1,0 +1,36 @@
+"""Every setting of the service, declared once as data: it drives the defaults of `create_app`,
+the `ai45kg serve` flags, `/settings.json` and the README's table (a test keeps them in step).
+
+Each setting can be given in the environment as AI45_<NAME> (Flask's `from_prefixed_env`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: list[Setting] = [
+    Setting("DIST", "", "Directory of the built dataset (default: dist/ of the project)."),
+    Setting("STORE", "memory", "Store that answers queries: memory."),
+    Setting("BASE_IRI", "https://w3id.org/ai45/",
+            "IRI prefix of the resources; /id/..., /ontology and /graph/... are served under it."),
+    Setting("QUERY_TIMEOUT_MS", 10_000, "Wall-clock limit of one query; the work is killed after."),
+    Setting("MAX_ROWS", 10_000, "Most result rows (or triples) returned; more are truncated."),
+    Setting("MAX_QUERY_LENGTH", 100_000, "Longest query text accepted, in characters."),
+    Setting("QUERY_WORKERS", 2, "Query worker processes per server process."),
+    Setting("CORS_ORIGINS", "*",
+            "Origins allowed to query from a browser: * (any, without credentials) or a "
+            "space-separated list."),
+]
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}
