@@ -15,22 +15,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph
+from pyoxigraph import RdfFormat
+from rdflib import Dataset, URIRef
 
 from . import __version__, paths
-from .load import all_source_paths, bind_prefixes, load_sources, sources_digest
+from .namespaces import PREFIXES
+from .load import all_source_paths, load_sources, sources_digest
 from .reason import infer
 from .stores import DATASET_TRIG, MANIFEST
 from .validate import ValidationFailed, validate_dataset
 
-#: the union of all graphs, in each RDF syntax users ask for (file name -> rdflib format)
+#: the union of all graphs, in each RDF syntax users ask for (file name -> format)
 UNION_FORMATS = {
-    "ai45kg.ttl": "turtle",
-    "ai45kg.nt": "nt",
-    "ai45kg.jsonld": "json-ld",
-    "ai45kg.rdf": "xml",
+    "ai45kg.ttl": RdfFormat.TURTLE,
+    "ai45kg.nt": RdfFormat.N_TRIPLES,
+    "ai45kg.jsonld": RdfFormat.JSON_LD,
+    "ai45kg.rdf": RdfFormat.RDF_XML,
 }
-DATASET_FORMATS = {DATASET_TRIG: "trig", "ai45kg.nq": "nquads"}
+#: the dataset with its named graphs
+DATASET_FORMATS = {DATASET_TRIG: RdfFormat.TRIG, "ai45kg.nq": RdfFormat.N_QUADS}
 KEEP_BUILDS = 2
 
 
@@ -56,14 +60,6 @@ def content_hash(ds: Dataset) -> str:
         h.update(line.encode("utf-8"))
         h.update(b"\n")
     return h.hexdigest()
-
-
-def union_graph(ds: Dataset) -> Graph:
-    g = Graph()
-    bind_prefixes(g)
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return g
 
 
 def build(dist: Path | None = None, *, validate: bool = True) -> BuildReport:
@@ -111,11 +107,7 @@ def _write_atomically(ds: Dataset, dist: Path, report: BuildReport) -> None:
     staging = builds / f"{stamp}-{os.getpid()}.partial"
     staging.mkdir()
     try:
-        for name, fmt in DATASET_FORMATS.items():
-            ds.serialize(destination=staging / name, format=fmt, encoding="utf-8")
-        union = union_graph(ds)
-        for name, fmt in UNION_FORMATS.items():
-            union.serialize(destination=staging / name, format=fmt, encoding="utf-8")
+        _serialise(ds, staging)
         manifest = {
             "content_hash": report.content_hash,
             "sources_digest": sources_digest(),
@@ -133,6 +125,27 @@ def _write_atomically(ds: Dataset, dist: Path, report: BuildReport) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _prune(builds, keep=final)
+
+
+def _serialise(ds: Dataset, staging: Path) -> None:
+    """Write every serialisation. rdflib writes N-Quads (fast and exact); pyoxigraph, two orders
+    of magnitude faster than rdflib's pretty serialisers, writes the others from it."""
+    nquads = staging / "ai45kg.nq"
+    ds.serialize(destination=nquads, format="nquads", encoding="utf-8")
+    quads = sorted(
+        pyoxigraph.parse(path=str(nquads), format=RdfFormat.N_QUADS),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
+    prefixes = dict(PREFIXES)
+    for name, fmt in DATASET_FORMATS.items():
+        if name != nquads.name:
+            pyoxigraph.serialize(quads, str(staging / name), fmt, prefixes=prefixes)
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    for name, fmt in UNION_FORMATS.items():
+        if fmt in (RdfFormat.N_TRIPLES,):
+            pyoxigraph.serialize(triples, str(staging / name), fmt)
+        else:
+            pyoxigraph.serialize(triples, str(staging / name), fmt, prefixes=prefixes)
 
 
 def _swap_link(dist: Path, target: Path) -> None:

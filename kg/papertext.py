@@ -14,16 +14,28 @@ import unicodedata
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _DASH_TABLE = str.maketrans({c: "-" for c in DASHES})
 _QUOTE_TABLE = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'}
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+    }
 )
 _URL_IN_ANGLES = re.compile(r"<(https?://[^>\s]+)>")
 _WS = re.compile(r"\s+")
 
 #: words left out of work slugs: they carry no meaning in a title
 SLUG_STOPWORDS = frozenset(
-    "a an and are as at be by do does for from how in into is it its of on or the to via vs what "
-    "when with".split()
+    "a about against an and are as at be been being but by can do does for from how i in into is "
+    "it its me my of on or our over should so than that the their them these they this those "
+    "through to toward towards under us via vs was we were what when "
+    "will with within without would you your".split()
 )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .namespaces import (
@@ -91,7 +92,8 @@ def _chain(onto: Graph, data: Graph) -> Iterator[Derivation]:
 
 
 def _layer_reliance(onto: Graph, data: Graph) -> Iterator[Derivation]:
-    rows = data.query(
+    # the reliance degrees (and their ranks) are individuals of the ontology
+    rows = ReadOnlyGraphAggregate([onto, data]).query(
         """
         SELECT ?technique ?layer ?level ?reliance WHERE {
           ?technique ai45:inLayer ?layer .

@@ -7,6 +7,7 @@ A store answers SPARQL queries with a `QueryResult`; it never reasons or validat
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,8 +109,13 @@ def prepare_query(sparql: str, base: str | None = None) -> Query:
     template in rdflib's algebra and fails (rdflib issue #1785); it is rewritten here to the long
     form `CONSTRUCT { ... } WHERE { ... }`, which means the same.
     """
-    query = translateQuery(parseQuery(sparql), base=base)
+    parsed = parseQuery(sparql)
+    query = translateQuery(parsed, base=base)
     algebra = query.algebra
+    if algebra.name == "SelectQuery" and "projection" not in parsed[1]:
+        # SELECT *: rdflib collects the variables in a set; give them in the order the query
+        # first mentions them, as users (and the CSV header) expect
+        algebra["PV"] = sorted(algebra["PV"], key=lambda v: _first_mention(sparql, str(v)))
     if algebra.name == "ConstructQuery" and algebra["template"] is None:
         part = algebra["p"]
         while isinstance(part, CompValue) and part.name != "BGP":
@@ -117,6 +123,11 @@ def prepare_query(sparql: str, base: str | None = None) -> Query:
         if isinstance(part, CompValue):
             algebra["template"] = list(part["triples"])
     return query
+
+
+def _first_mention(sparql: str, name: str) -> int:
+    found = re.search(r"[?$]" + re.escape(name) + r"(?![\w\u00b7\u0300-\u036f\u203f-\u2040])", sparql)
+    return found.start() if found else len(sparql)
 
 
 class MemoryStore(Store):
@@ -151,11 +162,11 @@ class MemoryStore(Store):
         query = prepare_query(sparql, base)
         if default_graph_uris is not None or named_graph_uris is not None:
             target = self.view(default_graph_uris or [], named_graph_uris or [])
-        elif query.algebra["datasetClause"]:
+        elif "datasetClause" in query.algebra and query.algebra["datasetClause"]:
             clause = query.algebra["datasetClause"]
             target = self.view(
-                [str(d["default"]) for d in clause if d["default"] is not None],
-                [str(d["named"]) for d in clause if d["named"] is not None],
+                [str(d["default"]) for d in clause if "default" in d],
+                [str(d["named"]) for d in clause if "named" in d],
             )
         else:
             target = self.dataset

@@ -180,7 +180,9 @@ class Backend:
         name graphs of the dataset. Without any of them the default graph is the union of all
         named graphs and every named graph is available to GRAPH.
 
-        `time_limit_ms` and `max_rows` can only tighten the configured limits.
+        `time_limit_ms` can only tighten QUERY_TIMEOUT_MS. `max_rows` replaces MAX_ROWS for
+        this call (the service's own pages may need more rows than a public query gets; the
+        /sparql endpoint never passes it).
 
         Raises:
             QueryError: one of its subclasses, with a message a person can act on.
@@ -189,7 +191,7 @@ class Backend:
         checked = self.check(sparql)
         default, named = self._dataset(checked, default_graph_uris, named_graph_uris)
         limit_ms = _tighter(self.query_timeout_ms, time_limit_ms)
-        rows = _tighter(self.max_rows, max_rows)
+        rows = self.max_rows if max_rows is None or max_rows <= 0 else int(max_rows)
         task = executor.Task(
             sparql=checked.text,
             bindings=dict(bindings or {}),
@@ -292,12 +294,12 @@ def check_query(sparql: str, *, base: str | None = None) -> CheckedQuery:
     except Exception as exc:  # rdflib reports semantic errors (scoping, grouping) this way
         raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
     algebra = query.algebra
-    clause = algebra["datasetClause"] or []
+    clause = (algebra["datasetClause"] if "datasetClause" in algebra else None) or []
     return CheckedQuery(
         text=sparql,
         form=algebra.name.removesuffix("Query").upper(),
-        from_graphs=[str(d["default"]) for d in clause if d["default"] is not None],
-        from_named_graphs=[str(d["named"]) for d in clause if d["named"] is not None],
+        from_graphs=[str(d["default"]) for d in clause if "default" in d],
+        from_named_graphs=[str(d["named"]) for d in clause if "named" in d],
     )
 
 

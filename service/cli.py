@@ -11,6 +11,8 @@ import click
 
 from kg import paths
 
+from .serve import setting_options
+
 
 @click.group()
 @click.version_option(package_name="ai45kg")
@@ -63,3 +65,16 @@ def validate() -> None:
         click.echo(f"{len(result.violations)} result(s); the data does not conform.", err=True)
         sys.exit(1)
     click.echo("conforms: no SHACL violations.")
+
+
+@main.command()
+@setting_options
+def serve(**options: object) -> None:
+    """Serve the dataset (SPARQL endpoint, linked data, UI) under gunicorn.
+
+    Builds dist/ first when it is missing or out of date. Every setting has a flag here and an
+    AI45_<NAME> environment variable; flags win.
+    """
+    from .serve import serve as run_server
+
+    run_server(options)

@@ -29,6 +29,21 @@ SETTINGS: list[Setting] = [
     Setting("CORS_ORIGINS", "*",
             "Origins allowed to query from a browser: * (any, without credentials) or a "
             "space-separated list."),
+    Setting("STRICT_UTF8", False,
+            "Refuse (415) a direct POST whose Content-Type declares a charset other than UTF-8, "
+            "as SPARQL 1.1 Protocol 2.1.3 says; off: decode the declared charset."),
+    Setting("CACHE_MAX_AGE", 300,
+            "Seconds that clients and proxies may reuse a query result (Cache-Control max-age); "
+            "results also carry an ETag, so If-None-Match revalidates for free."),
+    Setting("CONTENT_SECURITY_POLICY",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            "Content-Security-Policy of HTML pages that do not set their own; empty: none."),
+    Setting("HOST", "127.0.0.1", "Address `ai45kg serve` listens on."),
+    Setting("PORT", 8045, "Port `ai45kg serve` listens on."),
+    Setting("WORKERS", 1,
+            "HTTP server (gunicorn) processes of `ai45kg serve`; each has its own QUERY_WORKERS."),
+    Setting("THREADS", 8, "Request threads per HTTP server process."),
 ]
 
 

@@ -1,0 +1,213 @@
+"""Labels and links for the terms the service shows, so that no page shows a bare IRI where the
+graph has a label (Prez's rule), and every IRI under BASE_IRI links to its local page.
+
+The labels of the whole dataset are fetched with one query and kept per app, keyed by the
+dataset's content hash (the dataset of a running app does not change, and one query is cheaper
+than one per IRI). They also drive the "did you mean" suggestions of the 404 page.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg.namespaces import GRAPH_IMPORT_PREFIX, PREFIXES
+
+#: label properties, best first; English (or untagged) labels win over other languages
+LABEL_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+SELECT ?s ?p ?label WHERE {
+  VALUES ?p { skos:prefLabel rdfs:label dcterms:title foaf:name }
+  ?s ?p ?label .
+  FILTER(isIRI(?s) && isLiteral(?label))
+}
+"""
+_LABEL_RANK = {
+    "http://www.w3.org/2004/02/skos/core#prefLabel": 0,
+    "http://www.w3.org/2000/01/rdf-schema#label": 1,
+    "http://purl.org/dc/terms/title": 2,
+    "http://xmlns.com/foaf/0.1/name": 3,
+}
+#: how many labels one app keeps (a remote store may hold far more than this small dataset)
+MAX_LABELS = 200_000
+_EXTENSION_KEY = "ai45kg.labels"
+
+#: short forms for IRIs without a label: the project's prefixes, plus a few for data types
+_CURIE_PREFIXES: dict[str, str] = {**PREFIXES, "sd": "http://www.w3.org/ns/sparql-service-description#"}
+
+
+@dataclass(frozen=True)
+class TermView:
+    """One RDF term as a template shows it: text to print, where it links, what it is."""
+
+    kind: str  # "iri", "literal", "bnode"
+    value: str  # the IRI, the lexical form, or the blank node id
+    text: str  # what to print: label, short form, or the literal itself
+    href: str | None = None
+    labelled: bool = False  # text is a label from the graph
+    curie: str | None = None
+    lang: str | None = None
+    datatype: str | None = None  # short form of the datatype, for literals not plain strings
+    local: bool = False  # href is a page of this service
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "iri"
+
+
+class Labels:
+    """The labels of the dataset's IRIs, and what to show for any term."""
+
+    def __init__(self, labels: dict[str, str], base_iri: str) -> None:
+        self._labels = labels
+        self.base_iri = base_iri
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def get(self, iri: str | Node) -> str | None:
+        return self._labels.get(str(iri))
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._labels.items())
+
+    def text(self, term: Node | str | None) -> str:
+        """A label, else a short form, else the IRI itself (for plain-text contexts)."""
+        if term is None:
+            return ""
+        if isinstance(term, Literal):
+            return str(term)
+        if isinstance(term, BNode):
+            return "blank node"
+        return self.get(term) or graph_title(str(term)) or curie(str(term)) or str(term)
+
+    def view(self, term: Node | None) -> TermView | None:
+        """A TermView of `term` (None for an unbound value)."""
+        if term is None:
+            return None
+        if isinstance(term, Literal):
+            dt = None
+            if term.datatype is not None and term.datatype != XSD.string:
+                dt = curie(str(term.datatype)) or str(term.datatype)
+            return TermView("literal", str(term), str(term), lang=term.language, datatype=dt)
+        if isinstance(term, BNode):
+            return TermView("bnode", str(term), "blank node")
+        iri = str(term)
+        label = self.get(iri)
+        short = curie(iri)
+        href = local_path(iri, self.base_iri)
+        text = label or graph_title(iri) or short or iri
+        return TermView(
+            "iri",
+            iri,
+            text,
+            href=href or (iri if iri.startswith(("http://", "https://")) else None),
+            labelled=label is not None,
+            curie=short,
+            local=href is not None,
+        )
+
+    def suggest(self, text: str, n: int = 8) -> list[tuple[str, str]]:
+        """Resources whose label or IRI looks most like `text`: (IRI, label), best first."""
+        wanted = _words(text)
+        if not wanted:
+            return []
+        scored: list[tuple[float, str, str]] = []
+        for iri, label in self._labels.items():
+            if not iri.startswith(self.base_iri + "id/"):
+                continue
+            candidates = [_words(label), _words(iri[len(self.base_iri) + 3 :])]
+            score = max(
+                difflib.SequenceMatcher(None, wanted, c).ratio() for c in candidates if c
+            )
+            if wanted in candidates[0] or wanted in candidates[1]:
+                score += 1.0
+            scored.append((score, label, iri))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [(iri, label) for _, label, iri in scored[:n]]
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def curie(iri: str) -> str | None:
+    """`ai45:Layer` for https://w3id.org/ai45/ontology#Layer (longest namespace wins)."""
+    best: tuple[int, str] | None = None
+    for prefix, ns in _CURIE_PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            if best is None or len(ns) > best[0]:
+                best = (len(ns), f"{prefix}:{iri[len(ns):]}")
+    return best[1] if best else None
+
+
+def graph_title(iri: str) -> str | None:
+    """A readable name for one of the dataset's named graphs (they carry no label)."""
+    base = "https://w3id.org/ai45/graph/"
+    if iri.startswith(GRAPH_IMPORT_PREFIX):
+        return f"import graph “{iri[len(GRAPH_IMPORT_PREFIX):]}”"
+    if iri.startswith(base) and "/" not in iri[len(base) :]:
+        return f"{iri[len(base):]} graph"
+    return None
+
+
+def local_path(iri: str, base_iri: str) -> str | None:
+    """The path of this service that serves `iri`, or None when it is not under BASE_IRI."""
+    if not iri.startswith(base_iri):
+        return None
+    rest = iri[len(base_iri) :]
+    if not (rest == "" or rest.startswith(("id/", "ontology", "graph/", ".well-known/"))):
+        return None
+    root = request.script_root if _in_request() else ""
+    return f"{root}/{rest}"
+
+
+def _in_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def base_iri() -> str:
+    """The configured BASE_IRI, always ending in a slash."""
+    base = str(current_app.config.get("BASE_IRI") or "https://w3id.org/ai45/")
+    return base if base.endswith("/") else base + "/"
+
+
+def get_labels() -> Labels:
+    """The labels of the current app's dataset (fetched once per content hash)."""
+    backend = current_app.extensions["ai45kg"]
+    cache: dict[str, Any] = current_app.extensions.setdefault(_EXTENSION_KEY, {})
+    key = f"{backend.content_hash}|{base_iri()}"
+    labels = cache.get(key)
+    if labels is None:
+        labels = Labels(_fetch(backend), base_iri())
+        cache.clear()
+        cache[key] = labels
+    return labels
+
+
+def _fetch(backend: Any) -> dict[str, str]:
+    outcome = backend.run(LABEL_QUERY, max_rows=MAX_LABELS)
+    best: dict[str, tuple[int, str]] = {}
+    for s, p, label in outcome.result.rows:
+        if not isinstance(label, Literal):
+            continue
+        lang = (label.language or "").lower()
+        lang_rank = 0 if lang in ("", "en") or lang.startswith("en-") else 1
+        rank = lang_rank * 10 + _LABEL_RANK.get(str(p), 9)
+        text = " ".join(str(label).split())
+        current = best.get(str(s))
+        if current is None or (rank, text) < current:
+            best[str(s)] = (rank, text)
+    return {iri: text for iri, (_, text) in best.items()}

@@ -1,0 +1,171 @@
+"""What every response of the app gets, whichever blueprint made it: CORS, security headers, and
+error bodies a person can act on.
+
+CORS: the data is public and read-only, so browser clients on other sites may query it.
+CORS_ORIGINS is `*` (any origin, answered with `Access-Control-Allow-Origin: *`), a space- or
+comma-separated list of origins (an allowed request Origin is echoed, with `Vary: Origin`), or empty
+(no CORS). `Access-Control-Allow-Credentials` is never sent: nothing here depends on cookies, and
+an echoed origin together with credentials would let any site read responses with the user's
+cookies. Preflight (OPTIONS with Access-Control-Request-Method) is answered with 204.
+
+Errors: a `QueryError` from `Backend.run` or any HTTP error becomes a body in the format the client
+prefers: JSON (`{"status", "error", "message", ...}`, the default), text/plain or a small HTML page
+for browsers, with `Cache-Control: no-store`. Bad input is always a 4xx; a 500 only ever means a
+bug, and its body says so without a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
+
+from .backend import QueryError, QuerySyntaxError
+
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
+#: request headers a cross-origin client may send (beyond the CORS-safelisted ones)
+ALLOWED_HEADERS = ["Accept", "Accept-Language", "Content-Language", "Content-Type",
+                   "If-None-Match", "If-Modified-Since", "Cache-Control", "X-Requested-With"]
+#: response headers a cross-origin client may read
+EXPOSED_HEADERS = "ETag, AI45-Truncated, Server-Timing, Content-Disposition, Link, Location"
+PREFLIGHT_MAX_AGE = "86400"
+ERROR_TYPES = ["application/json", "text/html", "text/plain"]
+
+
+def install(app: Flask) -> None:
+    """Register the CORS and security-header hooks and the error handlers on `app`."""
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        # a query may arrive percent-encoded (x3) or in UTF-16 (x2): leave room, refuse floods
+        app.config["MAX_CONTENT_LENGTH"] = 4 * int(app.config.get("MAX_QUERY_LENGTH", 100_000)) \
+            + 65_536
+    app.before_request(_preflight)
+    app.after_request(_decorate)
+    app.register_error_handler(QueryError, _query_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def allowed_origin(origin: str | None, setting: str) -> str | None:
+    """The value of Access-Control-Allow-Origin for a request from `origin` (None: no CORS)."""
+    setting = (setting or "").strip()
+    if not setting:
+        return None
+    if setting == "*":
+        return "*"
+    allowed = {o.strip().rstrip("/") for o in setting.replace(",", " ").split()}
+    if origin and origin.rstrip("/") in allowed:
+        return origin
+    return None
+
+
+def _preflight() -> Response | None:
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    response = Response(status=204)
+    origin = allowed_origin(request.headers.get("Origin"), _origins_setting())
+    if origin is None:
+        return response
+    requested = [h.strip() for h in
+                 request.headers.get("Access-Control-Request-Headers", "").split(",") if h.strip()]
+    safe = {h.lower() for h in ALLOWED_HEADERS}
+    response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+    response.headers["Access-Control-Allow-Headers"] = ", ".join(
+        [*ALLOWED_HEADERS, *(h for h in requested if h.lower() in safe
+                             and h not in ALLOWED_HEADERS)]
+    )
+    response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def _origins_setting() -> str:
+    return str(current_app.config.get("CORS_ORIGINS", "*") or "")
+
+
+def _decorate(response: Response) -> Response:
+    setting = _origins_setting()
+    origin = allowed_origin(request.headers.get("Origin"), setting)
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if setting.strip() not in ("", "*"):
+        response.vary.add("Origin")
+    response.headers.pop("Access-Control-Allow-Credentials", None)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.mimetype == "text/html":
+        policy = current_app.config.get("CONTENT_SECURITY_POLICY")
+        if policy:
+            response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+
+
+def error_response(
+    status: int,
+    title: str,
+    message: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An error in the representation the client prefers (JSON by default)."""
+    accept = parse_accept_header(request.headers.get("Accept"), MIMEAccept)
+    media = accept.best_match(ERROR_TYPES, default=ERROR_TYPES[0]) or ERROR_TYPES[0]
+    if media == "text/html":
+        body = (
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{status} {html.escape(title)}</title></head><body>"
+            f"<h1>{status} {html.escape(title)}</h1><p>{html.escape(message)}</p>"
+            "</body></html>\n"
+        )
+        response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    elif media == "text/plain":
+        response = Response(f"{status} {title}: {message}\n", status=status,
+                            content_type="text/plain; charset=utf-8")
+    else:
+        doc = {"status": status, "error": title, "message": message, **(extra or {})}
+        response = Response(json.dumps(doc, ensure_ascii=False) + "\n", status=status,
+                            content_type="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+_TITLES = {400: "Bad Request", 413: "Content Too Large", 503: "Service Unavailable"}
+
+
+def _query_error(exc: QueryError) -> Response:
+    extra: dict[str, Any] = {"kind": type(exc).__name__}
+    if isinstance(exc, QuerySyntaxError):
+        extra.update(line=exc.line, column=exc.column, parser_message=exc.parser_message)
+    return error_response(exc.status, _TITLES.get(exc.status, "Error"), exc.message, extra=extra)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    if status == 500:
+        original = getattr(exc, "original_exception", None)
+        if original is not None:
+            current_app.logger.error("unhandled error on %s %s", request.method, request.path,
+                                     exc_info=original)
+        return error_response(500, "Internal Server Error",
+                              "the server failed on this request; this is a bug, not something "
+                              "your request did wrong, and the server log has the details")
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    message = exc.description or exc.name
+    if status == 405:
+        message = (f"{request.method} is not allowed on {request.path}; "
+                   f"use {headers.get('Allow', 'GET, POST')}")
+    elif status == 413:
+        message = (f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} "
+                   "bytes; queries are limited by MAX_QUERY_LENGTH")
+    return error_response(status, exc.name, message, headers=headers)
