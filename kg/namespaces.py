@@ -51,6 +51,14 @@ PREFIXES: dict[str, str] = {
     "vann": str(VANN),
     "schema": str(SCHEMA),
 }
+#: one prefix per kind of resource, so queries can say level:autonomy (a SPARQL or Turtle local
+#: name cannot contain an unescaped "/", so ai45r:level/autonomy is not valid syntax)
+RESOURCE_KINDS = (
+    "law", "state", "line", "risk", "initiative", "framework", "rung", "layer", "dimension",
+    "technique", "level", "reliance", "model", "governance", "threat", "practice", "evidence",
+    "work", "paper", "person", "org", "scheme", "rule",
+)
+PREFIXES.update({kind: f"{AI45R}{kind}/" for kind in RESOURCE_KINDS})
 
 
 def graph_for_import(name: str) -> URIRef:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -173,6 +174,15 @@ class MemoryStore(Store):
         # the dataset is chosen above; rdflib must neither copy nor fetch FROM graphs itself
         query.algebra["datasetClause"] = None
         init = {Variable(k): v for k, v in (bindings or {}).items()}
+        with warnings.catch_warnings():
+            # rdflib's evaluator calls its own deprecated Dataset API (contexts()); not ours
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
+            return self._evaluate(query, target, init, max_rows)
+
+    def _evaluate(
+        self, query: Query, target: Dataset, init: dict[Variable, Identifier],
+        max_rows: int | None,
+    ) -> QueryResult:
         answer = evalQuery(target, query, init)
         kind = query.algebra.name.removesuffix("Query").upper()
         if kind == "SELECT":

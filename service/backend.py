@@ -58,8 +58,12 @@ class QueryError(Exception):
 class QuerySyntaxError(QueryError):
     """The query does not parse; `line` and `column` are 1-based, as the parser reports them."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, line: int | None = None, column: int | None = None, near: str = ""
+    ) -> None:
         where = f" at line {line}, column {column}" if line is not None else ""
+        if near.strip():
+            where += f" (near {near.strip()[:40]!r})"
         super().__init__(f"syntax error{where}: {message}")
         self.parser_message = message
         self.line = line
@@ -279,7 +283,8 @@ def check_query(sparql: str, *, base: str | None = None) -> CheckedQuery:
     except ParseBaseException as exc:
         if _is_update(sparql, exc.loc):
             raise QueryRefused(READ_ONLY) from exc
-        raise QuerySyntaxError(exc.msg, exc.lineno, exc.col) from exc
+        line_text = exc.line or ""
+        raise QuerySyntaxError(exc.msg, exc.lineno, exc.col, line_text[exc.col - 1:]) from exc
     except Exception as exc:  # rdflib raises plain exceptions for some lexical errors
         raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
     for node in _walk(parsed):

@@ -18,7 +18,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.namespaces import GRAPH_IMPORT_PREFIX, PREFIXES
+from kg.namespaces import GRAPH, GRAPH_IMPORT_PREFIX, PREFIXES
 
 #: label properties, best first; English (or untagged) labels win over other languages
 LABEL_QUERY = """
@@ -26,8 +26,9 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX ai45: <https://w3id.org/ai45/ontology#>
 SELECT ?s ?p ?label WHERE {
-  VALUES ?p { skos:prefLabel rdfs:label dcterms:title foaf:name }
+  VALUES ?p { skos:prefLabel rdfs:label dcterms:title foaf:name ai45:quote }
   ?s ?p ?label .
   FILTER(isIRI(?s) && isLiteral(?label))
 }
@@ -37,7 +38,10 @@ _LABEL_RANK = {
     "http://www.w3.org/2000/01/rdf-schema#label": 1,
     "http://purl.org/dc/terms/title": 2,
     "http://xmlns.com/foaf/0.1/name": 3,
+    "https://w3id.org/ai45/ontology#quote": 4,  # an evidence node is shown by its quote
 }
+#: a quote used as a label is cut to this many characters
+QUOTE_LABEL_LENGTH = 90
 #: how many labels one app keeps (a remote store may hold far more than this small dataset)
 MAX_LABELS = 200_000
 _EXTENSION_KEY = "ai45kg.labels"
@@ -153,7 +157,7 @@ def curie(iri: str) -> str | None:
 
 def graph_title(iri: str) -> str | None:
     """A readable name for one of the dataset's named graphs (they carry no label)."""
-    base = "https://w3id.org/ai45/graph/"
+    base = str(GRAPH)
     if iri.startswith(GRAPH_IMPORT_PREFIX):
         return f"import graph “{iri[len(GRAPH_IMPORT_PREFIX):]}”"
     if iri.startswith(base) and "/" not in iri[len(base) :]:
@@ -207,7 +211,45 @@ def _fetch(backend: Any) -> dict[str, str]:
         lang_rank = 0 if lang in ("", "en") or lang.startswith("en-") else 1
         rank = lang_rank * 10 + _LABEL_RANK.get(str(p), 9)
         text = " ".join(str(label).split())
+        if rank % 10 == 4:
+            if len(text) > QUOTE_LABEL_LENGTH:
+                text = text[: QUOTE_LABEL_LENGTH - 1].rstrip() + "…"
+            text = f"“{text}”"
         current = best.get(str(s))
         if current is None or (rank, text) < current:
             best[str(s)] = (rank, text)
     return {iri: text for iri, (_, text) in best.items()}
+
+
+def results_table(outcome: Any, labels: Labels, *, max_html_rows: int | None = None) -> dict[str, Any]:
+    """A query outcome as rows of TermViews, for the HTML results table (_table.html).
+
+    SELECT gives its variables as columns; CONSTRUCT and DESCRIBE give subject, predicate and
+    object; ASK gives its answer. `max_html_rows` caps what a page renders (downloads have all).
+    """
+    result = outcome.result
+    table: dict[str, Any] = {
+        "type": result.type,
+        "columns": [],
+        "rows": [],
+        "count": 0,
+        "boolean": result.boolean,
+        "truncated": bool(outcome.truncated),
+        "elapsed_ms": outcome.elapsed_ms,
+        "cut": False,
+    }
+    if result.type == "ASK":
+        return table
+    if result.type == "SELECT":
+        table["columns"] = list(result.vars)
+        raw: list[tuple[Node | None, ...]] = list(result.rows)
+    else:
+        table["columns"] = ["subject", "predicate", "object"]
+        graph = result.graph
+        raw = sorted(graph, key=lambda t: tuple(x.n3() for x in t)) if graph is not None else []
+    table["count"] = len(raw)
+    if max_html_rows is not None and len(raw) > max_html_rows:
+        raw = raw[:max_html_rows]
+        table["cut"] = True
+    table["rows"] = [[labels.view(t) for t in row] for row in raw]
+    return table

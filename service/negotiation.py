@@ -42,6 +42,8 @@ ALIASES: dict[str, str] = {
     "ntriples": "application/n-triples",
     "rdf": "application/rdf+xml",
     "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "n3": "text/turtle",
     "owl": "application/rdf+xml",
     "trig": "application/trig",
     "nq": "application/n-quads",

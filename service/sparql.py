@@ -75,7 +75,8 @@ class ProtocolRequest:
     query: str | None
     default_graph_uris: list[str] = field(default_factory=list)
     named_graph_uris: list[str] = field(default_factory=list)
-    format: str | None = None
+    #: `format` (and `output`, as Fuseki and SPARQLWrapper send it) values, in order
+    formats: list[str] = field(default_factory=list)
 
 
 def _backend() -> Backend:
@@ -87,17 +88,17 @@ def endpoint() -> Response:
     """The SPARQL 1.1 Protocol query operation (and the service description on a bare GET)."""
     req = read_request()
     if req.query is None:
-        return service_description(req.format)
+        return service_description(req.formats)
     backend = _backend()
     checked = backend.check(req.query)
     offered = negotiation.RESULTS_TYPES if checked.form in ("SELECT", "ASK") else (
         negotiation.GRAPH_TYPES
     )
-    if request.method == "GET" and req.format is None and _prefers_html(offered):
+    if request.method in ("GET", "HEAD") and not req.formats and _prefers_html(offered):
         page = _query_page(req)
         if page is not None:
             return redirect(page, code=303)
-    media = negotiate(offered, req.format)
+    media = negotiate(offered, req.formats)
     etag = _etag(backend.content_hash, req, media)
     if request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
@@ -125,7 +126,7 @@ def read_request() -> ProtocolRequest:
         BadRequest, UnsupportedMediaType, QueryRefused: the protocol's error cases.
     """
     url_params = _parse_urlencoded(request.query_string, "utf-8", "the URL's query string")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         params = url_params
         query = _single(params, "query")
         if "update" in params:
@@ -136,7 +137,7 @@ def read_request() -> ProtocolRequest:
         query=query,
         default_graph_uris=params.get("default-graph-uri", []),
         named_graph_uris=params.get("named-graph-uri", []),
-        format=(params.get("format") or [None])[0],
+        formats=[*params.get("format", []), *params.get("output", [])],
     )
 
 
@@ -237,8 +238,28 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
 # negotiation and caching
 
 
-def negotiate(offered: Sequence[str], override: str | None) -> str:
-    """The media type to answer in, or 406 naming what can be produced."""
+#: `format=xml` / `format=json` asked of a graph mean its XML and JSON syntaxes
+_GRAPH_EQUIVALENTS = {
+    "application/sparql-results+xml": "application/rdf+xml",
+    "application/sparql-results+json": "application/ld+json",
+}
+
+
+def negotiate(offered: Sequence[str], overrides: Sequence[str] = ()) -> str:
+    """The media type to answer in, or 406 naming what can be produced.
+
+    The first `format` value that names an offered type wins over Accept (SPARQLWrapper sends
+    several, e.g. `format=rdf+xml&format=application/rdf+xml`).
+    """
+    graphs = negotiation.GRAPH_TYPES[0] in offered
+    override = overrides[0] if overrides else None
+    for value in overrides:
+        media = negotiation.resolve_alias(value)
+        if graphs and media in _GRAPH_EQUIVALENTS:
+            media = _GRAPH_EQUIVALENTS[media]
+        if media in offered:
+            override = media
+            break
     try:
         return negotiation.choose(request.headers.get("Accept"), offered, override=override)
     except negotiation.NotAcceptable as exc:
@@ -471,10 +492,10 @@ _RESULT_WRITERS = {
 # service description
 
 
-def service_description(override: str | None) -> Response:
+def service_description(overrides: Sequence[str]) -> Response:
     """SPARQL 1.1 Service Description of this endpoint: what it speaks and what it holds."""
     offered = [*negotiation.GRAPH_TYPES, negotiation.HTML]
-    media = negotiate(offered, override)
+    media = negotiate(offered, overrides)
     if media == negotiation.HTML:
         page = _query_page(ProtocolRequest(query=None))
         if page is not None:

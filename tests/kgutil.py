@@ -6,10 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset
 
 from kg import paths
-from kg.stores import load_built_dataset
 
 V103_FILE = "000_f256b45877e1ef53.txt"
 V101_FILE = "001_08170e784c781668.txt"
@@ -42,9 +40,9 @@ def quote_in(quote: str, text: str) -> bool:
     return True
 
 
-def build_into(directory: Path) -> tuple[Path, Dataset]:
-    from kg.build import build
 
-    dist = directory / "dist"
-    build(dist)
-    return dist, load_built_dataset(dist)
+
+
+
+
+

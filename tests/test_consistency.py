@@ -12,7 +12,7 @@ from rdflib.namespace import RDF
 from kg.consistency import check_consistency, java_available
 from kg.namespaces import AI45, AI45R
 
-from .kgutil import build_into
+from kg.stores import load_built_dataset
 
 pytestmark = [
     pytest.mark.slow,
@@ -21,8 +21,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def union(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    _, ds = build_into(Path(tmp_path_factory.mktemp("hermit")))
+def union(built_dist: Path) -> Graph:
+    ds = load_built_dataset(built_dist)
     g = Graph()
     for s, p, o, _ in ds.quads((None, None, None, None)):
         g.add((s, p, o))

@@ -11,7 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.namespaces import AI45, AI45R, GRAPH_FRAMEWORK, GRAPH_INFERRED
 
-from .kgutil import build_into
+from kg.stores import load_built_dataset
 
 LEVELS = ["perception", "reasoning", "decision-making", "autonomy", "collaboration"]
 AA = {"supervised-fine-tuning", "machine-unlearning"}
@@ -23,8 +23,8 @@ REFL = {"mental-models", "value-reflection", "counterfactual-interpretability"}
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    return build_into(Path(tmp_path_factory.mktemp("reason")))[1]
+def ds(built_dist: Path) -> Dataset:
+    return load_built_dataset(built_dist)
 
 
 def techniques_supporting(ds: Dataset, level: str) -> set[str]:

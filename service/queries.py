@@ -1,0 +1,269 @@
+"""Named queries (queries/*.rq, loaded by kg.queries): listed at /queries, run at /queries/NAME.
+
+A query runs with its parameters taken from the query string, each parsed into a typed RDF term
+by `NamedQuery.bind` and passed to `Backend.run` as a binding, never pasted into the text. An
+unknown parameter or a bad value is a 400 whose message says what is allowed (for IRI parameters
+restricted to a class, the instances the data has). Results come as an HTML table with the SPARQL
+and a parameter form, or as SPARQL JSON, XML, CSV or TSV by extension (.json, .xml, .csv, .tsv),
+`format=` or `Accept`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from rdflib import URIRef
+from rdflib.term import Identifier
+
+from kg import queries as named
+
+from . import negotiation as neg
+from .labels import get_labels, results_table
+from .resources import split_extension
+
+bp = Blueprint("queries", __name__)
+
+#: the query-string names that are not parameters of a named query
+RESERVED = {"format"}
+LIST_OFFERED = [neg.HTML, "application/json"]
+MAX_HTML_ROWS = 2000
+
+INSTANCES = """
+SELECT DISTINCT ?x WHERE { ?x a ?class . FILTER(isIRI(?x)) }
+"""
+IS_INSTANCE = """
+ASK { ?x a ?class }
+"""
+
+
+def load() -> dict[str, named.NamedQuery]:
+    """The named queries, read from queries/ (small files; reading them per request keeps a
+    running service in step with edits)."""
+    return named.load_all()
+
+
+def describe(q: named.NamedQuery) -> dict[str, Any]:
+    """A named query as the JSON list shows it."""
+    return {
+        "name": q.name,
+        "title": q.title,
+        "description": q.description,
+        "url": url_for("queries.show", name=q.name, _external=True),
+        "params": [
+            {"name": p.name, "type": p.type, "default": p.default,
+             "description": p.description, "instances_of": p.instances_of}
+            for p in q.params
+        ],
+        "sparql": q.text,
+    }
+
+
+@bp.get("/queries")
+@bp.get("/queries.json")
+def index() -> Response:
+    """The named queries, with titles, descriptions and parameters."""
+    from .resources import negotiate
+
+    ext = "json" if request.path.endswith(".json") else None
+    media = negotiate(LIST_OFFERED, ext, default=neg.HTML) if ext is None else "application/json"
+    loaded = load()
+    if media == "application/json":
+        response = Response(
+            json.dumps([describe(q) for q in loaded.values()], ensure_ascii=False, indent=2),
+            mimetype="application/json",
+        )
+    else:
+        labels = get_labels()
+        response = Response(
+            render_template("queries.html", queries=list(loaded.values()),
+                            class_view=lambda iri: labels.view(URIRef(iri))),
+            mimetype="text/html",
+        )
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/queries/<name>")
+def show(name: str) -> Response:
+    """Run one named query with its parameters; HTML table, JSON, CSV, TSV or XML."""
+    from .backend import QueryError
+    from .resources import negotiate
+    from .sparql import render
+
+    loaded = load()
+    ext = None
+    if name not in loaded:
+        stem, ext = split_extension(name)
+        if ext is None or stem not in loaded:
+            return _unknown(name, loaded)
+        name = stem
+    q = loaded[name]
+    backend = current_app.extensions["ai45kg"]
+    form = backend.check(q.text).form
+    offered = [neg.HTML, *(neg.RESULTS_TYPES if form in ("SELECT", "ASK") else neg.GRAPH_TYPES)]
+    media = negotiate(offered, ext, default=neg.HTML)
+
+    raw = {k: v for k, v in request.args.items() if k not in RESERVED}
+    try:
+        bindings = _bind(q, raw)
+        _check_classes(q, bindings)
+    except named.ParamError as exc:
+        return _bad_request(q, raw, str(exc), media)
+    try:
+        outcome = backend.run(q.text, bindings=bindings)
+    except QueryError as exc:
+        return _error(q, raw, exc.status, exc.message, media)
+
+    if media != neg.HTML:
+        response = Response(render(outcome, media, max_rows=backend.max_rows),
+                            content_type=_content_type(media))
+        response.headers["AI45-Truncated"] = "true" if outcome.truncated else "false"
+        response.headers["Content-Disposition"] = (
+            f'inline; filename="{q.name}.{neg.EXTENSIONS.get(media, "txt")}"'
+        )
+        response.vary.add("Accept")
+        return response
+    body = render_template(
+        "named_query.html",
+        q=q,
+        fields=_fields(q, raw),
+        table=results_table(outcome, get_labels(), max_html_rows=MAX_HTML_ROWS),
+        downloads=_downloads(q, raw, form),
+        error=None,
+    )
+    response = Response(body, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _bind(q: named.NamedQuery, raw: dict[str, str]) -> dict[str, Identifier]:
+    """`NamedQuery.bind`, with the allowed values added to the message of a class-bound IRI."""
+    try:
+        return q.bind(raw)
+    except named.ParamError as exc:
+        for p in q.params:
+            if p.instances_of and p.name in raw:
+                try:
+                    p.parse(raw[p.name])
+                except named.ParamError:
+                    raise named.ParamError(f"{exc}; allowed: {_allowed(URIRef(p.instances_of))}") from exc
+        raise
+
+
+def _allowed(cls: URIRef) -> str:
+    return ", ".join(f"{_short(v.value)} ({v.text})" for v in _instances(cls))
+
+
+def _check_classes(q: named.NamedQuery, bindings: dict[str, Identifier]) -> None:
+    """An IRI parameter restricted to a class must name an instance of it in the data."""
+    backend = current_app.extensions["ai45kg"]
+    for p in q.params:
+        if not p.instances_of or p.name not in bindings:
+            continue
+        cls = URIRef(p.instances_of)
+        ok = backend.run(IS_INSTANCE, bindings={"x": bindings[p.name], "class": cls}).result
+        if not ok.boolean:
+            raise named.ParamError(
+                f"parameter {p.name!r} must be a {get_labels().text(cls)}, got "
+                f"<{bindings[p.name]}>; allowed: {_allowed(cls)}"
+            )
+
+
+def _instances(cls: URIRef) -> list[Any]:
+    backend = current_app.extensions["ai45kg"]
+    labels = get_labels()
+    rows = backend.run(INSTANCES, bindings={"class": cls}, max_rows=1000).result.rows
+    views = [labels.view(row[0]) for row in rows]
+    return sorted((v for v in views if v is not None), key=lambda v: v.text.lower())
+
+
+def _short(iri: str) -> str:
+    from .labels import curie
+
+    return curie(iri) or f"<{iri}>"
+
+
+def _fields(q: named.NamedQuery, raw: dict[str, str]) -> list[dict[str, Any]]:
+    """The parameter form: one field per parameter, a list of choices for class-bound IRIs."""
+    out = []
+    for p in q.params:
+        value = raw.get(p.name) or p.default or ""
+        field: dict[str, Any] = {"param": p, "value": value, "choices": None}
+        if p.type == "iri" and p.instances_of:
+            current = named.expand(value)
+            field["choices"] = [
+                {"value": _short(v.value), "text": v.text, "selected": v.value == current}
+                for v in _instances(URIRef(p.instances_of))
+            ]
+            if field["choices"] and not any(c["selected"] for c in field["choices"]):
+                field["choices"].insert(0, {"value": value, "text": value, "selected": True})
+        out.append(field)
+    return out
+
+
+def _downloads(q: named.NamedQuery, raw: dict[str, str], form: str) -> list[dict[str, str]]:
+    kinds = (["json", "csv", "tsv", "xml"] if form in ("SELECT", "ASK")
+             else ["ttl", "jsonld", "nt", "rdf"])
+    return [
+        {"format": ext.upper(), "url": url_for("queries.show", name=f"{q.name}.{ext}", **raw)}
+        for ext in kinds
+    ]
+
+
+def _content_type(media: str) -> str:
+    if media.startswith("text/") or media.endswith(("+json", "+xml")) or media in (
+        "application/n-triples", "application/trig", "application/n-quads",
+    ):
+        return f"{media}; charset=utf-8"
+    return media
+
+
+def _bad_request(q: named.NamedQuery, raw: dict[str, str], message: str, media: str) -> Response:
+    return _error(q, raw, 400, message, media)
+
+
+def _error(q: named.NamedQuery, raw: dict[str, str], status: int, message: str,
+           media: str) -> Response:
+    """An error in the negotiated format: the page with the form, JSON, or plain text."""
+    allowed = [{"name": p.name, "type": p.type, "default": p.default,
+                "description": p.description} for p in q.params]
+    if media == neg.HTML:
+        body = render_template("named_query.html", q=q, fields=_fields_safe(q, raw), table=None,
+                               downloads=[], error={"status": status, "message": message})
+        return Response(body, status, mimetype="text/html")
+    if media in ("application/sparql-results+json", "application/sparql-results+xml",
+                 "application/ld+json"):
+        doc = {"status": status, "error": "Bad Request" if status == 400 else "Error",
+               "message": message, "query": q.name, "params": allowed}
+        return Response(json.dumps(doc, ensure_ascii=False) + "\n", status,
+                        mimetype="application/json")
+    return Response(f"{status} {message}\n", status, mimetype="text/plain")
+
+
+def _fields_safe(q: named.NamedQuery, raw: dict[str, str]) -> list[dict[str, Any]]:
+    """The form for an error page: the user's values kept, unknown parameters dropped."""
+    known = {p.name for p in q.params}
+    return _fields(q, {k: v for k, v in raw.items() if k in known})
+
+
+def _unknown(name: str, loaded: dict[str, named.NamedQuery]) -> Response:
+    """404 for a query name that does not exist, listing those that do."""
+    available = ", ".join(sorted(loaded)) or "none"
+    wants_html = True
+    try:
+        wants_html = neg.choose(request.headers.get("Accept"), [neg.HTML, "application/json",
+                                                                  "text/plain"],
+                                default=neg.HTML) == neg.HTML
+    except neg.NotAcceptable:
+        wants_html = False
+    if not wants_html or name.endswith((".json", ".csv", ".tsv", ".xml")):
+        return Response(json.dumps({"status": 404, "error": "Not Found",
+                                    "message": f"no named query {name!r}; available: {available}"})
+                        + "\n", 404, mimetype="application/json")
+    body = render_template("error.html", title="No such named query",
+                           message=f"There is no named query called “{name}”.",
+                           links=[(url_for("queries.show", name=n), q.title)
+                                  for n, q in sorted(loaded.items())])
+    return Response(body, 404, mimetype="text/html")
