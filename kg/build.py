@@ -24,6 +24,7 @@ from .namespaces import PREFIXES
 from .load import all_source_paths, load_sources, sources_digest
 from .reason import infer
 from .stores import DATASET_TRIG, MANIFEST
+from .terms import to_ox
 from .validate import ValidationFailed, validate_dataset
 
 #: the union of all graphs, in each RDF syntax users ask for (file name -> format)
@@ -128,21 +129,22 @@ def _write_atomically(ds: Dataset, dist: Path, report: BuildReport) -> None:
 
 
 def _serialise(ds: Dataset, staging: Path) -> None:
-    """Write every serialisation. rdflib writes N-Quads (fast and exact); pyoxigraph, two orders
-    of magnitude faster than rdflib's pretty serialisers, writes the others from it."""
-    nquads = staging / "ai45kg.nq"
-    ds.serialize(destination=nquads, format="nquads", encoding="utf-8")
+    """Write every serialisation with pyoxigraph: two orders of magnitude faster than rdflib's
+    pretty serialisers, and sorted, so the output groups each subject's statements."""
     quads = sorted(
-        pyoxigraph.parse(path=str(nquads), format=RdfFormat.N_QUADS),
+        (
+            pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g))  # type: ignore[arg-type]
+            for s, p, o, g in ds.quads((None, None, None, None))
+            if isinstance(g, URIRef)
+        ),
         key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
     )
     prefixes = dict(PREFIXES)
     for name, fmt in DATASET_FORMATS.items():
-        if name != nquads.name:
-            pyoxigraph.serialize(quads, str(staging / name), fmt, prefixes=prefixes)
+        pyoxigraph.serialize(quads, str(staging / name), fmt, prefixes=prefixes)
     triples = list(dict.fromkeys(q.triple for q in quads))
     for name, fmt in UNION_FORMATS.items():
-        if fmt in (RdfFormat.N_TRIPLES,):
+        if fmt == RdfFormat.N_TRIPLES:
             pyoxigraph.serialize(triples, str(staging / name), fmt)
         else:
             pyoxigraph.serialize(triples, str(staging / name), fmt, prefixes=prefixes)

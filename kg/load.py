@@ -9,11 +9,24 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 
 from . import paths
-from .namespaces import GRAPH_BIBLIOGRAPHY, GRAPH_FRAMEWORK, GRAPH_ONTOLOGY, PREFIXES
+from .namespaces import (
+    GRAPH_BIBLIOGRAPHY,
+    GRAPH_FRAMEWORK,
+    GRAPH_ONTOLOGY,
+    PREFIXES,
+    graph_for_import,
+)
 
 
 class SourceError(ValueError):
     """A source file could not be parsed; the message names the file and the line."""
+
+
+def import_files() -> list[Path]:
+    """The analyst imports (`ai45kg import`): one Turtle file per import, `<name>.ttl` in
+    kg.paths.imports_dir(), each loaded into its own named graph."""
+    directory = paths.imports_dir()
+    return sorted(directory.glob("*.ttl")) if directory.is_dir() else []
 
 
 def source_files() -> dict[URIRef, list[Path]]:
@@ -22,19 +35,23 @@ def source_files() -> dict[URIRef, list[Path]]:
         GRAPH_ONTOLOGY: [paths.ONTOLOGY_FILE],
         GRAPH_FRAMEWORK: [paths.FRAMEWORK_FILE],
         GRAPH_BIBLIOGRAPHY: [paths.PAPER_FILE, paths.BIBLIOGRAPHY_FILE],
+        **{graph_for_import(path.stem): [path] for path in import_files()},
     }
 
 
 def all_source_paths() -> list[Path]:
-    """Every file whose change makes the build out of date (data, shapes, ontology)."""
-    files = [p for group in source_files().values() for p in group]
+    """Every project file whose change makes the build out of date (data, shapes, ontology);
+    the analyst imports are not listed (they may live outside the project) but are part of
+    `sources_digest()`."""
+    imported = set(import_files())
+    files = [p for group in source_files().values() for p in group if p not in imported]
     return sorted({*files, paths.SHAPES_FILE})
 
 
 def sources_digest(files: Iterable[Path] | None = None) -> str:
     """SHA-256 over the names and bytes of the source files: changes when any source changes."""
     h = hashlib.sha256()
-    for path in sorted(files if files is not None else all_source_paths()):
+    for path in sorted(files if files is not None else [*all_source_paths(), *import_files()]):
         h.update(path.name.encode())
         h.update(b"\0")
         h.update(path.read_bytes() if path.exists() else b"<missing>")

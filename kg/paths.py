@@ -18,6 +18,12 @@ QUERIES_DIR = ROOT / "queries"
 PAPER_TEXT_DIR = Path(os.environ.get("AI45_PAPER_DIR", ROOT.parent / "shared" / "paper"))
 
 
+def imports_dir() -> Path:
+    """Where analyst imports are kept, one Turtle file each (`ai45kg import`); AI45_IMPORTS
+    overrides it."""
+    return Path(os.environ.get("AI45_IMPORTS", ROOT / "imports"))
+
+
 def dist_dir() -> Path:
     """The build directory; AI45_DIST overrides it (tests build into temporary directories)."""
     return Path(os.environ.get("AI45_DIST", ROOT / "dist"))

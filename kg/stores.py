@@ -127,7 +127,8 @@ def prepare_query(sparql: str, base: str | None = None) -> Query:
 
 
 def _first_mention(sparql: str, name: str) -> int:
-    found = re.search(r"[?$]" + re.escape(name) + r"(?![\w\u00b7\u0300-\u036f\u203f-\u2040])", sparql)
+    pattern = r"[?$]" + re.escape(name) + r"(?![\w\u00b7\u0300-\u036f\u203f-\u2040])"
+    found = re.search(pattern, sparql)
     return found.start() if found else len(sparql)
 
 
@@ -173,14 +174,14 @@ class MemoryStore(Store):
             target = self.dataset
         # the dataset is chosen above; rdflib must neither copy nor fetch FROM graphs itself
         query.algebra["datasetClause"] = None
-        init = {Variable(k): v for k, v in (bindings or {}).items()}
+        init = {str(k): v for k, v in (bindings or {}).items()}
         with warnings.catch_warnings():
             # rdflib's evaluator calls its own deprecated Dataset API (contexts()); not ours
             warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
             return self._evaluate(query, target, init, max_rows)
 
     def _evaluate(
-        self, query: Query, target: Dataset, init: dict[Variable, Identifier],
+        self, query: Query, target: Dataset, init: dict[str, Identifier],
         max_rows: int | None,
     ) -> QueryResult:
         answer = evalQuery(target, query, init)

@@ -13,6 +13,9 @@ Status codes (documented in the README and tested):
 - 413 `QueryTooLong`: more than MAX_QUERY_LENGTH characters.
 - 503 `QueryTimeout`: the query ran longer than QUERY_TIMEOUT_MS and its worker was killed
   (as Fuseki does); also when no query worker became free within the time limit.
+- 503 `QueryOutOfMemory`: the query needed more than WORKER_MEMORY_MB; its worker was replaced.
+- 503 `ServiceUnavailable`: the workers cannot load the dataset, or one died mid-query.
+- 400 `QueryError` itself: the store failed on a query that passed the checks.
 
 Relative IRIs in a query are resolved against BASE_IRI (not the request URL), so that
 `<id/layer/reflectable>` means the same resource on every host that serves the dataset.
@@ -21,7 +24,9 @@ Relative IRIs in a query are resolved against BASE_IRI (not the request URL), so
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +44,8 @@ from kg.stores import QueryResult, read_manifest
 
 from . import executor
 
+#: how many checked queries each Backend remembers (parsing costs milliseconds)
+CHECK_CACHE = 512
 READ_ONLY = (
     "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, "
     "ADD, MOVE, COPY) is not accepted; send a SELECT, ASK, CONSTRUCT or DESCRIBE query"
@@ -87,7 +94,13 @@ class QueryTooLong(QueryError):
 
 
 class ServiceUnavailable(QueryError):
-    """The query workers cannot serve (the dataset failed to load in them)."""
+    """The query workers cannot serve (the dataset failed to load in them, or one died)."""
+
+    status = 503
+
+
+class QueryOutOfMemory(QueryError):
+    """The query needed more memory than WORKER_MEMORY_MB; its worker was replaced."""
 
     status = 503
 
@@ -114,6 +127,7 @@ class Backend:
         max_query_length: int = 100_000,
         query_workers: int = 2,
         base_iri: str = "https://w3id.org/ai45/",
+        worker_memory_mb: int = 0,
     ) -> None:
         self.dist = Path(dist).resolve()
         self.store_kind = store
@@ -124,8 +138,14 @@ class Backend:
         self.base_iri = base_iri
         self.manifest: dict[str, Any] = read_manifest(self.dist)
         self.content_hash: str = str(self.manifest.get("content_hash", ""))
+        # rdflib's SPARQL parser (pyparsing) is not thread-safe: concurrent parses can corrupt
+        # its grammar for good (pyparsing decides each parse action's arity by trial calls), so
+        # every parse in this process happens under this lock; results are cached by query text
+        self._parse_lock = threading.RLock()
+        self._checked: OrderedDict[str, CheckedQuery] = OrderedDict()
         self._executor: executor.Executor = executor.make_executor(
-            self.dist, store, self.query_workers
+            self.dist, store, self.query_workers, lock=self._parse_lock,
+            memory_mb=int(worker_memory_mb),
         )
         self._graph_names: list[URIRef] | None = None
 
@@ -141,6 +161,7 @@ class Backend:
             max_query_length=int(config.get("MAX_QUERY_LENGTH", 100_000)),
             query_workers=int(config.get("QUERY_WORKERS", 2)),
             base_iri=str(config.get("BASE_IRI") or "https://w3id.org/ai45/"),
+            worker_memory_mb=int(config.get("WORKER_MEMORY_MB", 0) or 0),
         )
 
     def graph_names(self) -> list[URIRef]:
@@ -165,7 +186,16 @@ class Backend:
                 f"the query is {len(sparql)} characters long; this endpoint accepts at most "
                 f"{limit} (setting MAX_QUERY_LENGTH)"
             )
-        return check_query(sparql, base=self.base_iri)
+        with self._parse_lock:
+            checked = self._checked.get(sparql)
+            if checked is not None:
+                self._checked.move_to_end(sparql)
+                return checked
+            checked = check_query(sparql, base=self.base_iri)
+            self._checked[sparql] = checked
+            if len(self._checked) > CHECK_CACHE:
+                self._checked.popitem(last=False)
+            return checked
 
     def run(
         self,
@@ -215,6 +245,21 @@ class Backend:
             raise QueryTimeout(
                 f"all {self.query_workers} query workers stayed busy for {limit_ms} ms; "
                 "try again in a moment"
+            ) from exc
+        except executor.WorkerOutOfMemory as exc:
+            raise QueryOutOfMemory(
+                f"the query was stopped: it needed {exc} of memory (setting WORKER_MEMORY_MB); "
+                "add LIMIT, avoid ORDER BY or GROUP BY over huge intermediate results"
+            ) from exc
+        except executor.WorkerDied as exc:
+            raise ServiceUnavailable(
+                "the query worker ended while evaluating this query and has been replaced; "
+                "if this happens again for the same query, narrow it"
+            ) from exc
+        except executor.PoolBroken as exc:
+            raise ServiceUnavailable(
+                f"the query workers cannot serve: {exc}; the server needs a restart "
+                f"(it serves the build in {self.dist})"
             ) from exc
         except executor.EvaluationError as exc:
             raise QueryError(f"the query could not be evaluated: {exc}") from exc

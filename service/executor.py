@@ -27,6 +27,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import resource
 import sys
 import threading
 import time
@@ -61,6 +62,14 @@ class PoolBroken(Exception):
 
 class EvaluationError(Exception):
     """The store raised while evaluating a query that had passed the checks."""
+
+
+class WorkerDied(Exception):
+    """The worker process ended in the middle of a query (it has been replaced)."""
+
+
+class WorkerOutOfMemory(Exception):
+    """The query needed more memory than a worker may use (the worker has been replaced)."""
 
 
 @dataclass
@@ -159,12 +168,13 @@ class Executor(Protocol):
 class InProcessExecutor:
     """Evaluates in the calling thread (QUERY_WORKERS=0): no hard time limit."""
 
-    def __init__(self, dist: Path, store_kind: str) -> None:
+    def __init__(self, dist: Path, store_kind: str, lock: threading.RLock | None = None) -> None:
         self._store = open_store(store_kind, dist)
-        self._lock = threading.Lock()
+        # one lock with the Backend's parsing: rdflib's parser and store are not thread-safe
+        self._lock = lock or threading.RLock()
 
     def execute(self, task: Task, time_limit_s: float) -> Reply:
-        with self._lock:  # rdflib's in-memory store is not safe for concurrent readers
+        with self._lock:
             try:
                 return evaluate(self._store, task)
             except Exception as exc:
@@ -200,10 +210,25 @@ def _watch_owner(owner_pid: int) -> None:
             pass
 
 
-def _worker_main(conn: Connection, dist: str, store_kind: str, owner_pid: int) -> None:
+def _quiet_memory_errors(unraisable: Any) -> None:
+    """Generators closed while a MemoryError unwinds raise it again; that is expected."""
+    if not isinstance(unraisable.exc_value, MemoryError):
+        sys.__unraisablehook__(unraisable)
+
+
+def _worker_main(
+    conn: Connection, dist: str, store_kind: str, owner_pid: int, memory_mb: int
+) -> None:
     """The loop of one worker process: load once, then answer tasks until the pipe closes."""
     threading.Thread(target=_watch_owner, args=(owner_pid,), daemon=True).start()
     harden_rdflib()
+    sys.unraisablehook = _quiet_memory_errors
+    if memory_mb > 0:
+        limit = memory_mb * 2**20
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     try:
         store = open_store(store_kind, Path(dist))
     except BaseException as exc:
@@ -218,23 +243,29 @@ def _worker_main(conn: Connection, dist: str, store_kind: str, owner_pid: int) -
             return
         try:
             reply: tuple[str, Any] = ("ok", _to_wire(evaluate(store, task)))
+        except MemoryError:
+            reply = ("memory", f"more than {memory_mb} MiB")
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
         try:
             conn.send(reply)
-        except (EOFError, OSError):
+        except (EOFError, OSError, MemoryError):
             return
+        if reply[0] == "memory":
+            # a process that ran out of memory is not worth keeping; leave without unwinding
+            # the half-built generators (that would only raise MemoryError again)
+            os._exit(0)
 
 
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, dist: Path, store_kind: str) -> None:
+    def __init__(self, ctx: Any, dist: Path, store_kind: str, memory_mb: int) -> None:
         parent_end, child_end = ctx.Pipe(duplex=True)
         self.conn: Connection = parent_end
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child_end, str(dist), store_kind, os.getpid()),
+            args=(child_end, str(dist), store_kind, os.getpid(), memory_mb),
             name="ai45kg-query-worker",
             daemon=True,
         )
@@ -273,7 +304,13 @@ class WorkerPool:
     """A fixed number of worker processes; a killed or dead worker is replaced at once."""
 
     def __init__(
-        self, dist: Path, store_kind: str, size: int, *, start_method: str = "forkserver"
+        self,
+        dist: Path,
+        store_kind: str,
+        size: int,
+        *,
+        memory_mb: int = 0,
+        start_method: str = "forkserver",
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -284,6 +321,7 @@ class WorkerPool:
         self.dist = dist
         self.store_kind = store_kind
         self.size = size
+        self.memory_mb = memory_mb
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -296,7 +334,7 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 return
-            worker = _Worker(self._ctx, self.dist, self.store_kind)
+            worker = _Worker(self._ctx, self.dist, self.store_kind, self.memory_mb)
             self._all.add(worker)
         self._idle.put(worker)
 
@@ -312,24 +350,31 @@ class WorkerPool:
             raise PoolBroken(self._broken)
         if self._closed:
             raise PoolBroken("the query workers have been shut down")
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty as exc:
-            raise PoolBusy() from exc
-        try:
-            worker.wait_ready(LOAD_TIMEOUT_S)
-        except PoolBroken as exc:
-            self._broken = str(exc)
-            self._retire(worker, replace=False)
-            raise
-        return worker
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty as exc:
+                raise PoolBusy() from exc
+            if worker.ready and not worker.process.is_alive():
+                # died while idle (killed from outside, say): replace it, take another
+                self._retire(worker, replace=True)
+                continue
+            try:
+                worker.wait_ready(LOAD_TIMEOUT_S)
+            except PoolBroken as exc:
+                self._broken = str(exc)
+                self._retire(worker, replace=False)
+                raise
+            return worker
 
     def execute(self, task: Task, time_limit_s: float) -> Reply:
         """Evaluate `task` in a free worker within `time_limit_s` (waiting for a free worker
         counts; loading a fresh worker's dataset does not).
 
         Raises:
-            WorkerTimeout, PoolBusy, PoolBroken, EvaluationError.
+            WorkerTimeout, PoolBusy, PoolBroken, WorkerDied, WorkerOutOfMemory,
+            EvaluationError.
         """
         started = time.monotonic()
         worker = self._acquire(time_limit_s)
@@ -342,9 +387,10 @@ class WorkerPool:
             status, payload = worker.conn.recv()
         except (EOFError, OSError) as exc:
             self._retire(worker, replace=True)
-            raise EvaluationError(
-                "the query worker died while evaluating this query (out of memory?)"
-            ) from exc
+            raise WorkerDied() from exc
+        if status == "memory":
+            self._retire(worker, replace=True)
+            raise WorkerOutOfMemory(str(payload))
         self._idle.put(worker)
         if status == "error":
             raise EvaluationError(str(payload))
@@ -371,8 +417,15 @@ class WorkerPool:
             worker.kill()
 
 
-def make_executor(dist: Path, store_kind: str, workers: int) -> Executor:
-    """Worker processes when `workers` > 0, else in-process evaluation."""
+def make_executor(
+    dist: Path,
+    store_kind: str,
+    workers: int,
+    *,
+    lock: threading.RLock | None = None,
+    memory_mb: int = 0,
+) -> Executor:
+    """Worker processes when `workers` > 0, else in-process evaluation (sharing `lock`)."""
     if workers <= 0:
-        return InProcessExecutor(dist, store_kind)
-    return WorkerPool(dist, store_kind, workers)
+        return InProcessExecutor(dist, store_kind, lock)
+    return WorkerPool(dist, store_kind, workers, memory_mb=memory_mb)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, request
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -44,7 +45,67 @@ _LABEL_RANK = {
 QUOTE_LABEL_LENGTH = 90
 #: how many labels one app keeps (a remote store may hold far more than this small dataset)
 MAX_LABELS = 200_000
-_EXTENSION_KEY = "ai45kg.labels"
+_EXTENSION_KEY = "ai45kg.views"
+T = TypeVar("T")
+
+#: labels of the W3C terms the data uses but does not describe (the labels their own
+#: vocabularies give them), so that pages say "type" rather than rdf:type
+W3C_LABELS: dict[str, str] = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "type",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject": "subject",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate": "predicate",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object": "object",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#first": "first",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest": "rest",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement": "Statement",
+    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    "http://www.w3.org/2000/01/rdf-schema#comment": "comment",
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": "see also",
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": "is defined by",
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": "subclass of",
+    "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": "subproperty of",
+    "http://www.w3.org/2000/01/rdf-schema#domain": "domain",
+    "http://www.w3.org/2000/01/rdf-schema#range": "range",
+    "http://www.w3.org/2000/01/rdf-schema#Class": "Class",
+    "http://www.w3.org/2002/07/owl#Class": "Class",
+    "http://www.w3.org/2002/07/owl#Axiom": "Axiom",
+    "http://www.w3.org/2002/07/owl#NamedIndividual": "Named individual",
+    "http://www.w3.org/2002/07/owl#ObjectProperty": "Object property",
+    "http://www.w3.org/2002/07/owl#DatatypeProperty": "Datatype property",
+    "http://www.w3.org/2002/07/owl#AnnotationProperty": "Annotation property",
+    "http://www.w3.org/2002/07/owl#Ontology": "Ontology",
+    "http://www.w3.org/2002/07/owl#sameAs": "same as",
+    "http://www.w3.org/2002/07/owl#equivalentClass": "equivalent class",
+    "http://www.w3.org/2002/07/owl#equivalentProperty": "equivalent property",
+    "http://www.w3.org/2002/07/owl#inverseOf": "inverse of",
+    "http://www.w3.org/2002/07/owl#disjointWith": "disjoint with",
+    "http://www.w3.org/2002/07/owl#versionIRI": "version IRI",
+    "http://www.w3.org/2002/07/owl#versionInfo": "version info",
+    "http://www.w3.org/2002/07/owl#annotatedSource": "annotated source",
+    "http://www.w3.org/2002/07/owl#annotatedProperty": "annotated property",
+    "http://www.w3.org/2002/07/owl#annotatedTarget": "annotated target",
+    "http://www.w3.org/2002/07/owl#deprecated": "deprecated",
+    "http://www.w3.org/2004/02/skos/core#altLabel": "alternative label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel": "preferred label",
+    "http://www.w3.org/2004/02/skos/core#definition": "definition",
+    "http://www.w3.org/2004/02/skos/core#scopeNote": "scope note",
+    "http://www.w3.org/2004/02/skos/core#notation": "notation",
+    "http://www.w3.org/2004/02/skos/core#exactMatch": "has exact match",
+    "http://www.w3.org/2004/02/skos/core#closeMatch": "has close match",
+    "http://purl.org/dc/terms/title": "title",
+    "http://purl.org/dc/terms/description": "description",
+    "http://purl.org/dc/terms/creator": "creator",
+    "http://purl.org/dc/terms/publisher": "publisher",
+    "http://purl.org/dc/terms/license": "license",
+    "http://purl.org/dc/terms/created": "created",
+    "http://purl.org/dc/terms/date": "date",
+    "http://purl.org/dc/terms/issued": "issued",
+    "http://purl.org/dc/terms/source": "source",
+    "http://purl.org/dc/terms/identifier": "identifier",
+    "http://purl.org/dc/terms/subject": "subject",
+    "http://purl.org/vocab/vann/preferredNamespacePrefix": "preferred namespace prefix",
+    "http://purl.org/vocab/vann/preferredNamespaceUri": "preferred namespace URI",
+}
 
 #: short forms for IRIs without a label: the project's prefixes, plus a few for data types
 _CURIE_PREFIXES: dict[str, str] = {**PREFIXES, "sd": "http://www.w3.org/ns/sparql-service-description#"}
@@ -161,7 +222,7 @@ def graph_title(iri: str) -> str | None:
     if iri.startswith(GRAPH_IMPORT_PREFIX):
         return f"import graph “{iri[len(GRAPH_IMPORT_PREFIX):]}”"
     if iri.startswith(base) and "/" not in iri[len(base) :]:
-        return f"{iri[len(base):]} graph"
+        return f"{iri[len(base):].capitalize()} graph"
     return None
 
 
@@ -188,17 +249,28 @@ def base_iri() -> str:
     return base if base.endswith("/") else base + "/"
 
 
+def cached(name: str, build: Callable[[], T]) -> T:
+    """`build()`, computed once per app, dataset and base: for views of the data that only
+    change when the dataset does (labels, the ontology's documentation).
+
+    The cache lives on the app (`app.extensions`), never in the module, and holds the values of
+    one dataset only."""
+    backend = current_app.extensions["ai45kg"]
+    root = request.script_root if _in_request() else ""
+    version = f"{backend.content_hash}|{base_iri()}|{root}"
+    cache: dict[str, Any] = current_app.extensions.setdefault(_EXTENSION_KEY, {})
+    if cache.get("version") != version:
+        cache.clear()
+        cache["version"] = version
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]  # type: ignore[no-any-return]
+
+
 def get_labels() -> Labels:
     """The labels of the current app's dataset (fetched once per content hash)."""
     backend = current_app.extensions["ai45kg"]
-    cache: dict[str, Any] = current_app.extensions.setdefault(_EXTENSION_KEY, {})
-    key = f"{backend.content_hash}|{base_iri()}"
-    labels = cache.get(key)
-    if labels is None:
-        labels = Labels(_fetch(backend), base_iri())
-        cache.clear()
-        cache[key] = labels
-    return labels
+    return cached("labels", lambda: Labels(_fetch(backend), base_iri()))
 
 
 def _fetch(backend: Any) -> dict[str, str]:
@@ -218,10 +290,14 @@ def _fetch(backend: Any) -> dict[str, str]:
         current = best.get(str(s))
         if current is None or (rank, text) < current:
             best[str(s)] = (rank, text)
-    return {iri: text for iri, (_, text) in best.items()}
+    labels = dict(W3C_LABELS)
+    labels.update({iri: text for iri, (_, text) in best.items()})
+    return labels
 
 
-def results_table(outcome: Any, labels: Labels, *, max_html_rows: int | None = None) -> dict[str, Any]:
+def results_table(
+    outcome: Any, labels: Labels, *, max_html_rows: int | None = None
+) -> dict[str, Any]:
     """A query outcome as rows of TermViews, for the HTML results table (_table.html).
 
     SELECT gives its variables as columns; CONSTRUCT and DESCRIBE give subject, predicate and
@@ -245,8 +321,8 @@ def results_table(outcome: Any, labels: Labels, *, max_html_rows: int | None = N
         raw: list[tuple[Node | None, ...]] = list(result.rows)
     else:
         table["columns"] = ["subject", "predicate", "object"]
-        graph = result.graph
-        raw = sorted(graph, key=lambda t: tuple(x.n3() for x in t)) if graph is not None else []
+        triples = list(result.graph) if result.graph is not None else []
+        raw = [tuple(t) for t in sorted(triples, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3()))]
     table["count"] = len(raw)
     if max_html_rows is not None and len(raw) > max_html_rows:
         raw = raw[:max_html_rows]

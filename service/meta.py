@@ -114,7 +114,8 @@ def void_graph() -> tuple[Graph, URIRef]:
     doc = URIRef(_external("/.well-known/void"))
     endpoint = URIRef(_external("/sparql"))
     g.add((doc, RDF.type, VOID.DatasetDescription))
-    g.add((doc, DCTERMS.title, Literal("VoID and DCAT description of the ai45kg dataset", lang="en")))
+    g.add((doc, DCTERMS.title,
+           Literal("VoID and DCAT description of the ai45kg dataset", lang="en")))
     g.add((doc, FOAF.primaryTopic, ds))
 
     g.add((ds, RDF.type, VOID.Dataset))
@@ -505,7 +506,9 @@ def public_rules() -> list[tuple[str, list[str], str]]:
 def openapi_spec() -> dict[str, Any]:
     """The OpenAPI 3 document for this app's routes."""
     paths: dict[str, dict[str, Any]] = {}
-    for path, methods, endpoint in public_rules():
+    rules = public_rules()
+    shared = {e for e in (r[2] for r in rules) if sum(1 for r in rules if r[2] == e) > 1}
+    for path, methods, endpoint in rules:
         entry = paths.setdefault(path, {})
         for method in methods:
             op = OPERATIONS.get(path, {}).get(method)
@@ -522,7 +525,10 @@ def openapi_spec() -> dict[str, Any]:
                     op["parameters"] = [_path_param(p, p) for p in params]
             else:
                 op = dict(op)
-            op["operationId"] = f"{endpoint}.{method}" if len(methods) > 1 else endpoint
+            op_id = f"{endpoint}.{method}" if len(methods) > 1 else endpoint
+            if endpoint in shared:  # one view behind several rules: tell them apart by path
+                op_id += "-" + re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")
+            op["operationId"] = op_id
             entry[method] = op
     return {
         "openapi": "3.0.3",

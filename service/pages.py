@@ -17,7 +17,7 @@ from kg import queries as named
 from kg.namespaces import AI45, PREFIXES
 
 from . import negotiation as neg
-from .labels import TermView, base_iri, get_labels, results_table
+from .labels import TermView, base_iri, cached, get_labels, results_table
 
 bp = Blueprint("pages", __name__)
 
@@ -193,7 +193,7 @@ def build_matrix() -> Matrix:
 
 def _geometry(matrix: Matrix) -> dict[str, Any]:
     """Sizes and positions of the SVG: rows grow with the models placed in them."""
-    head_w, col_w, head_h, chip_h, pad = 250, 220, 56, 20, 8
+    head_w, col_w, head_h, chip_h, pad = 280, 250, 56, 20, 8
     rows = []
     y = head_h
     for _, level in matrix.levels:
@@ -252,8 +252,9 @@ def home_counts() -> dict[str, Any]:
 @bp.get("/")
 def home() -> Response:
     """What the dataset is, with counts and the Matrix of Trustworthy AGI."""
-    body = render_template("home.html", counts=home_counts(), matrix=build_matrix(),
-                           paper=get_labels().view(URIRef(base_iri() + "id/paper/towards-ai-45-law")))
+    counts, matrix = cached("home", lambda: (home_counts(), build_matrix()))
+    paper = get_labels().view(URIRef(base_iri() + "id/paper/towards-ai-45-law"))
+    body = render_template("home.html", counts=counts, matrix=matrix, paper=paper)
     return Response(body, mimetype="text/html")
 
 
@@ -280,7 +281,7 @@ def examples() -> list[dict[str, Any]]:
     ]
 
 
-def download_links(query: str, form: str) -> list[dict[str, str]]:
+def download_links(query: str, form: str) -> list[dict[str, Any]]:
     """Result downloads for the query: links to /sparql, or forms when the URL would be long."""
     if form in ("SELECT", "ASK"):
         kinds = [("json", "JSON"), ("csv", "CSV"), ("tsv", "TSV"), ("xml", "XML")]
@@ -302,8 +303,11 @@ def query() -> Response:
     text = values.get("query")
     default_graphs = values.getlist("default-graph-uri")
     named_graphs = values.getlist("named-graph-uri")
+    shown = text if text else prefix_block() + "\n\n" + STARTER
     context: dict[str, Any] = {
-        "query": text if text is not None else prefix_block() + "\n\n" + STARTER,
+        "query": shown,
+        # tall enough to show the whole query without scrolling inside the box (up to a point)
+        "rows": min(max(shown.count("\n") + 2, 12), 60),
         "examples": examples(),
         "prefixes": PREFIXES,
         "default_graphs": default_graphs,
@@ -314,7 +318,7 @@ def query() -> Response:
         "downloads": [],
     }
     status = 200
-    if context["ran"]:
+    if text is not None and context["ran"]:
         backend = current_app.extensions["ai45kg"]
         try:
             form = backend.check(text).form

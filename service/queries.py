@@ -27,7 +27,8 @@ bp = Blueprint("queries", __name__)
 
 #: the query-string names that are not parameters of a named query
 RESERVED = {"format"}
-LIST_OFFERED = [neg.HTML, "application/json"]
+#: Accept: application/json arrives as its synonym application/sparql-results+json
+LIST_OFFERED = [neg.HTML, "application/json", "application/sparql-results+json"]
 MAX_HTML_ROWS = 2000
 
 INSTANCES = """
@@ -60,16 +61,23 @@ def describe(q: named.NamedQuery) -> dict[str, Any]:
     }
 
 
-@bp.get("/queries")
 @bp.get("/queries.json")
+def index_json() -> Response:
+    """The named queries as JSON."""
+    return _index("application/json")
+
+
+@bp.get("/queries")
 def index() -> Response:
     """The named queries, with titles, descriptions and parameters."""
     from .resources import negotiate
 
-    ext = "json" if request.path.endswith(".json") else None
-    media = negotiate(LIST_OFFERED, ext, default=neg.HTML) if ext is None else "application/json"
+    return _index(negotiate(LIST_OFFERED, None, default=neg.HTML))
+
+
+def _index(media: str) -> Response:
     loaded = load()
-    if media == "application/json":
+    if media != neg.HTML:
         response = Response(
             json.dumps([describe(q) for q in loaded.values()], ensure_ascii=False, indent=2),
             mimetype="application/json",
@@ -121,7 +129,7 @@ def show(name: str) -> Response:
                             content_type=_content_type(media))
         response.headers["AI45-Truncated"] = "true" if outcome.truncated else "false"
         response.headers["Content-Disposition"] = (
-            f'inline; filename="{q.name}.{neg.EXTENSIONS.get(media, "txt")}"'
+            f'inline; filename="{q.name}.{ext or neg.EXTENSIONS.get(media, "txt")}"'
         )
         response.vary.add("Accept")
         return response
@@ -148,7 +156,8 @@ def _bind(q: named.NamedQuery, raw: dict[str, str]) -> dict[str, Identifier]:
                 try:
                     p.parse(raw[p.name])
                 except named.ParamError:
-                    raise named.ParamError(f"{exc}; allowed: {_allowed(URIRef(p.instances_of))}") from exc
+                    allowed = _allowed(URIRef(p.instances_of))
+                    raise named.ParamError(f"{exc}; allowed: {allowed}") from exc
         raise
 
 
@@ -206,8 +215,9 @@ def _fields(q: named.NamedQuery, raw: dict[str, str]) -> list[dict[str, Any]]:
 def _downloads(q: named.NamedQuery, raw: dict[str, str], form: str) -> list[dict[str, str]]:
     kinds = (["json", "csv", "tsv", "xml"] if form in ("SELECT", "ASK")
              else ["ttl", "jsonld", "nt", "rdf"])
+    args: dict[str, Any] = dict(raw)
     return [
-        {"format": ext.upper(), "url": url_for("queries.show", name=f"{q.name}.{ext}", **raw)}
+        {"format": ext.upper(), "url": url_for("queries.show", name=f"{q.name}.{ext}", **args)}
         for ext in kinds
     ]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from kg.load import bind_prefixes
 from kg.namespaces import AI45, GRAPH, PREFIXES
 
 from . import negotiation as neg
-from .labels import Labels, TermView, base_iri, get_labels
+from .labels import Labels, TermView, base_iri, cached, get_labels
 
 bp = Blueprint("resources", __name__)
 
@@ -82,11 +82,15 @@ SELECT ?g ?p ?o ?bp ?bo WHERE {
 }
 """
 
+#: links to the resource, without the bookkeeping of evidence and inference (axioms and the
+#: reified premises of inferred statements), which the page shows next to each statement
 INCOMING = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?g ?x ?p WHERE {
   GRAPH ?g { ?x ?p ?s }
-  FILTER(isIRI(?x) && ?p NOT IN (owl:annotatedSource, owl:annotatedTarget))
+  FILTER(isIRI(?x) && ?p NOT IN (owl:annotatedSource, owl:annotatedTarget, rdf:subject,
+                                 rdf:object))
 }
 """
 
@@ -133,11 +137,13 @@ GRAPH_MEMBERS = """
 SELECT DISTINCT ?x ?type WHERE { GRAPH ?g { ?x a ?type } FILTER(isIRI(?x)) }
 """
 
+#: instances of the ontology's classes (the class pattern first: a few lookups, not a scan)
 INSTANCES = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT ?class ?x WHERE {
+  GRAPH ?onto { ?class a owl:Class }
   ?x a ?class .
-  FILTER(isIRI(?x) && STRSTARTS(STR(?class), STR(?ns)))
+  FILTER(isIRI(?class) && isIRI(?x))
 }
 """
 
@@ -192,7 +198,8 @@ def rdf_response(data: bytes, media: str, alternates: str, filename: str | None 
 def _vary(response: Response, alternates: str) -> None:
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(
-        f'<{alternates}.{ext}>; rel="alternate"; type="{neg.ALIASES[ext]}"' for ext, _ in FORMAT_LINKS
+        f'<{alternates}.{ext}>; rel="alternate"; type="{neg.ALIASES[ext]}"'
+        for ext, _ in FORMAT_LINKS
     )
 
 
@@ -203,7 +210,8 @@ def html_response(body: str, alternates: str | None, status: int = 200) -> Respo
     return response
 
 
-def run(sparql: str, bindings: dict[str, Node] | None = None, max_rows: int | None = None) -> Any:
+def run(sparql: str, bindings: Mapping[str, Node] | None = None,
+        max_rows: int | None = None) -> Any:
     """Backend.run with this module's defaults; a QueryError becomes an error page."""
     from .backend import QueryError
 
@@ -419,7 +427,9 @@ def describe_resource(iri: URIRef, labels: Labels) -> dict[str, Any]:
         "types": [t for t in types if t],
         "definitions": definitions,
         "outgoing": _sort_groups(groups),
+        "outgoing_count": sum(len(g.values) for g in groups.values()),
         "incoming": _sort_groups(incoming_groups),
+        "incoming_count": sum(len(g.values) + g.more for g in incoming_groups.values()),
         "incoming_truncated": outcome.truncated,
         "works": works,
     }
@@ -448,7 +458,9 @@ def _types(groups: dict[str, PropertyGroup]) -> list[URIRef]:
     return [URIRef(v.term.value) for v in (stated or group.values)]
 
 
-def not_found(iri: str, kind: str = "resource", extra: list[tuple[str, str]] | None = None) -> Response:
+def not_found(
+    iri: str, kind: str = "resource", extra: list[tuple[str, str]] | None = None
+) -> Response:
     """404 for an IRI that is not in the dataset, with resources of similar label."""
     labels = get_labels()
     tail = iri[len(base_iri()):] if iri.startswith(base_iri()) else iri
@@ -514,15 +526,15 @@ def ontology(ext: str | None = None) -> Response:
         return not_found(base_iri() + "ontology." + ext, kind="document")
     media = negotiate(OFFERED, ext, default=neg.HTML)
     alternates = f"{request.script_root}/ontology"
-    onto = ontology_graph()
     if media == neg.HTML:
-        doc = document(onto, get_labels(), instances=_instances())
+        doc = cached("ontology-doc",
+                     lambda: document(ontology_graph(), get_labels(), instances=_instances()))
         return html_response(
             render_template("ontology.html", doc=doc, alternates=alternates,
                             formats=FORMAT_LINKS),
             alternates,
         )
-    quads = [(s, p, o, GRAPH["ontology"]) for s, p, o in onto]
+    quads = [(s, p, o, GRAPH["ontology"]) for s, p, o in ontology_graph()]
     return rdf_response(serialize(quads, media), media, alternates, filename="ai45")
 
 
@@ -550,9 +562,10 @@ def ontology_graph() -> Graph:
 def _instances() -> dict[str, list[URIRef]]:
     """Instances of each ai45 class in the data, for the ontology page's examples."""
     out: dict[str, list[URIRef]] = defaultdict(list)
-    outcome = run(INSTANCES, {"ns": Literal(str(AI45))}, max_rows=50_000)
+    outcome = run(INSTANCES, {"onto": GRAPH["ontology"]}, max_rows=50_000)
     for cls, x in outcome.result.rows:
-        out[str(cls)].append(x)
+        if str(cls).startswith(str(AI45)):
+            out[str(cls)].append(x)
     return out
 
 
@@ -579,10 +592,8 @@ def named_graph(name: str) -> Response:
         graph = outcome.result.graph or Graph()
         response = rdf_response(serialize(((s, p, o, g) for s, p, o in graph), media), media,
                                 alternates, filename=f"ai45kg-{name.replace('/', '-')}")
-        if outcome.truncated:
-            response.headers["Warning"] = (
-                '199 - "truncated at MAX_ROWS triples; download the whole dataset from /data"'
-            )
+        # as /sparql does: say whether the row cap cut the answer (the dumps have everything)
+        response.headers["AI45-Truncated"] = "true" if outcome.truncated else "false"
         return response
     from .meta import graph_description
 
@@ -606,6 +617,7 @@ def named_graph(name: str) -> Response:
         "title": labels.text(g),
         "description": graph_description(iri),
         "triples": triples,
+        "max_rows": backend.max_rows,
         "types": by_type,
         "truncated": outcome.truncated,
     }
@@ -763,8 +775,9 @@ def document(graph: Graph, labels: Labels, instances: dict[str, list[URIRef]]) -
                     ("In range of", views(graph.subjects(RDFS.range, term))),
                 ]
                 found = instances.get(str(term), [])
-                examples = sorted((labels.view(x) for x in found), key=lambda v: v.text.lower() if v else "")
-                shown: list[list[Token]] = [[v] for v in examples[:_EXAMPLES] if v]
+                examples = sorted((v for v in (labels.view(x) for x in found) if v),
+                                  key=lambda v: v.text.lower())
+                shown: list[list[Token]] = [[v] for v in examples[:_EXAMPLES]]
                 if len(found) > _EXAMPLES:
                     shown.append([f"and {len(found) - _EXAMPLES} more"])
                 rows.append((f"Instances ({len(found)})" if found else "Instances", shown))
@@ -773,7 +786,8 @@ def document(graph: Graph, labels: Labels, instances: dict[str, list[URIRef]]) -
                     ("Types", views(t for t in graph.objects(term, RDF.type) if t != kind)),
                 ]
             else:
-                chars = [[word] for c, word in _CHARACTERISTICS if (term, RDF.type, c) in graph]
+                chars: list[list[Token]] = [
+                    [word] for c, word in _CHARACTERISTICS if (term, RDF.type, c) in graph]
                 chains = []
                 for chain in graph.objects(term, OWL.propertyChainAxiom):
                     tokens: list[Token] = []
@@ -842,7 +856,8 @@ def document(graph: Graph, labels: Labels, instances: dict[str, list[URIRef]]) -
         for p, objs in props.items():
             pv = labels.view(p)
             if pv is not None:
-                metadata.append((pv, [v for v in (labels.view(o) for o in sorted(objs)) if v]))
+                views_ = (labels.view(o) for o in sorted(objs, key=str))
+                metadata.append((pv, [v for v in views_ if v]))
         metadata.sort(key=lambda r: r[0].text.lower())
 
     return {

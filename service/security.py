@@ -66,17 +66,12 @@ def _preflight() -> Response | None:
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
         return None
     response = Response(status=204)
+    del response.headers["Content-Type"]
     origin = allowed_origin(request.headers.get("Origin"), _origins_setting())
     if origin is None:
         return response
-    requested = [h.strip() for h in
-                 request.headers.get("Access-Control-Request-Headers", "").split(",") if h.strip()]
-    safe = {h.lower() for h in ALLOWED_HEADERS}
     response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-    response.headers["Access-Control-Allow-Headers"] = ", ".join(
-        [*ALLOWED_HEADERS, *(h for h in requested if h.lower() in safe
-                             and h not in ALLOWED_HEADERS)]
-    )
+    response.headers["Access-Control-Allow-Headers"] = ", ".join(ALLOWED_HEADERS)
     response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
     return response
 

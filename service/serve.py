@@ -105,6 +105,9 @@ def gunicorn_options(config: Mapping[str, Any]) -> dict[str, Any]:
         "loglevel": "info",
         "proc_name": "ai45kg",
         "preload_app": False,  # each HTTP process starts its own query processes after the fork
+        # gunicorn >= 25.1 opens a control socket at one fixed path per user: several servers
+        # (tests, benchmarks, `make serve`) would fight over it, and nothing here uses it
+        "control_socket_disable": True,
         "worker_exit": _worker_exit,
     }
 
@@ -132,7 +135,8 @@ def serve(cli_options: Mapping[str, Any]) -> None:
 
         def load_config(self) -> None:
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # skip what an older gunicorn does not know
+                    self.cfg.set(key, value)
 
         def load(self) -> Any:
             from . import create_app

@@ -29,9 +29,10 @@ SETTINGS: list[Setting] = [
     Setting("CORS_ORIGINS", "*",
             "Origins allowed to query from a browser: * (any, without credentials) or a "
             "space-separated list."),
-    Setting("STRICT_UTF8", False,
+    Setting("STRICT_UTF8", True,
             "Refuse (415) a direct POST whose Content-Type declares a charset other than UTF-8, "
-            "as SPARQL 1.1 Protocol 2.1.3 says; off: decode the declared charset."),
+            "as SPARQL 1.1 Protocol 2.1.3 says (the W3C test bad_query_non_utf8); off: decode "
+            "the declared charset instead."),
     Setting("CACHE_MAX_AGE", 300,
             "Seconds that clients and proxies may reuse a query result (Cache-Control max-age); "
             "results also carry an ETag, so If-None-Match revalidates for free."),
@@ -39,6 +40,9 @@ SETTINGS: list[Setting] = [
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
             "Content-Security-Policy of HTML pages that do not set their own; empty: none."),
+    Setting("WORKER_MEMORY_MB", 2048,
+            "Address space of each query worker, in MiB; a query that needs more is stopped "
+            "(503) and the worker replaced. 0: no limit."),
     Setting("HOST", "127.0.0.1", "Address `ai45kg serve` listens on."),
     Setting("PORT", 8045, "Port `ai45kg serve` listens on."),
     Setting("WORKERS", 1,

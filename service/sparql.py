@@ -9,9 +9,9 @@
   asking for HTML is sent to the query page (`pages.query`).
 - Protocol errors: 400 for a malformed query (with line and column), two `query` parameters,
   an update (the endpoint is read-only) or a refused feature; 405 for other methods; 415 for a POST
-  without or with another Content-Type. The body of a direct POST is decoded with the charset its
-  Content-Type declares (UTF-8 by default); bytes that do not decode are a 400, never a 500. With
-  STRICT_UTF8 on, any charset but UTF-8 is a 415, as SPARQL 1.1 Protocol section 2.1.3 says.
+  without or with another Content-Type. With STRICT_UTF8 (the default) a direct POST declaring a
+  charset other than UTF-8 is a 415, as SPARQL 1.1 Protocol section 2.1.3 says; with it off, the
+  body is decoded with the declared charset. Bytes that do not decode are a 400, never a 500.
 
 Every response to a query says whether the row cap cut it (`AI45-Truncated: true|false`; SPARQL
 JSON results then also carry `"truncated": true` and a `"note"`), and carries a weak ETag from the
@@ -38,6 +38,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 from werkzeug.exceptions import BadRequest, NotAcceptable, UnsupportedMediaType
 from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response as BaseResponse
 
 from kg.load import bind_prefixes
 from kg.namespaces import SD, VOID
@@ -84,7 +85,7 @@ def _backend() -> Backend:
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response:
+def endpoint() -> BaseResponse:
     """The SPARQL 1.1 Protocol query operation (and the service description on a bare GET)."""
     req = read_request()
     if req.query is None:
@@ -100,7 +101,7 @@ def endpoint() -> Response:
             return redirect(page, code=303)
     media = negotiate(offered, req.formats)
     etag = _etag(backend.content_hash, req, media)
-    if request.if_none_match.contains_weak(etag):
+    if _revalidated(etag):
         return _not_modified(etag)
     outcome = backend.run(
         req.query,
@@ -312,6 +313,12 @@ def _cacheable(response: Response, etag: str) -> None:
     response.vary.add("Accept")
 
 
+def _revalidated(etag: str) -> bool:
+    """A GET or HEAD whose If-None-Match names this ETag (on other methods the header asks for
+    something else, RFC 9110 13.1.2, so it is ignored)."""
+    return request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag)
+
+
 def _not_modified(etag: str) -> Response:
     response = Response(status=304)
     _cacheable(response, etag)
@@ -492,7 +499,7 @@ _RESULT_WRITERS = {
 # service description
 
 
-def service_description(overrides: Sequence[str]) -> Response:
+def service_description(overrides: Sequence[str]) -> BaseResponse:
     """SPARQL 1.1 Service Description of this endpoint: what it speaks and what it holds."""
     offered = [*negotiation.GRAPH_TYPES, negotiation.HTML]
     media = negotiate(offered, overrides)
@@ -505,7 +512,7 @@ def service_description(overrides: Sequence[str]) -> Response:
     etag = hashlib.sha256(
         f"sd\0{backend.content_hash}\0{media}\0{request.base_url}".encode()
     ).hexdigest()[:32]
-    if request.if_none_match.contains_weak(etag):
+    if _revalidated(etag):
         return _not_modified(etag)
     graph = describe_service(backend, request.base_url)
     fmt = negotiation.RDFLIB_FORMATS[media]

@@ -176,13 +176,8 @@ def test_bad_query_missing_direct_type(client: FlaskClient) -> None:
     assert client.post("/sparql", data=b"ASK {}").status_code == 415
 
 
-def test_bad_query_non_utf8(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Protocol 2.1.3: "UTF-8 is the only valid charset here". This holds with STRICT_UTF8 on;
-    by default the service decodes the declared charset instead (see test_sparql.py), which the
-    suite counts as a failure of this entry."""
-    monkeypatch.setitem(app.config, "STRICT_UTF8", True)
+def test_bad_query_non_utf8(client: FlaskClient) -> None:
+    """Protocol 2.1.3: "UTF-8 is the only valid charset here" (STRICT_UTF8, on by default)."""
     response = client.post("/sparql", data="ASK {}".encode("utf-16"),
                            content_type="application/sparql-query; charset=UTF-16")
     assert response.status_code == 415

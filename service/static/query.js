@@ -94,6 +94,10 @@
 
     function refresh() {
       highlight(code, textarea.value);
+      // the overlay takes the textarea's inner size, so that both wrap lines alike even when
+      // the textarea shows a scroll bar
+      pre.style.width = textarea.clientWidth + "px";
+      pre.style.height = textarea.clientHeight + "px";
       pre.scrollTop = textarea.scrollTop;
       pre.scrollLeft = textarea.scrollLeft;
       if (prefixButton) { prefixButton.hidden = missingPrefixes(textarea.value, prefixes).length === 0; }

@@ -1,0 +1,279 @@
+"""HTTP benchmark of `ai45kg serve`: a named query against a plain "hello" route of the same server.
+
+    .venv/bin/python benchmarks/http_bench.py [--clients 16] [--seconds 10] [--port 0]
+
+Starts the server exactly as `ai45kg serve` does (gunicorn, the same settings), with one extra
+route, /hello, that returns a short text without touching the dataset: the ratio between the two
+shows what a query costs on top of the web stack. 16 client threads with keep-alive connections
+(http.client) run against each target in turn; the script prints requests/s and p50 / p99 latency
+as a Markdown table, then how long a large result takes to cross the process boundary as a pickle
+(what service.executor does) compared with serialising it in the worker and parsing it back.
+
+Server and clients share the machine, so the numbers are for comparing, not for capacity planning.
+Not a test: nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import pickle
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NAMED_QUERY = ROOT / "queries" / "techniques-for-level.rq"
+LEVEL = "<https://w3id.org/ai45/id/level/autonomy>"
+FALLBACK_QUERY = (
+    "PREFIX ai45: <https://w3id.org/ai45/ontology#>\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "SELECT ?technique ?label ?layer WHERE { ?technique ai45:inLayer ?layer ; rdfs:label ?label }"
+    " ORDER BY ?label"
+)
+
+
+def benchmark_query() -> tuple[str, str]:
+    """The named query's text with its `level` parameter bound (as /queries would bind it)."""
+    if not NAMED_QUERY.exists():
+        return "representative SELECT", FALLBACK_QUERY
+    text = NAMED_QUERY.read_text(encoding="utf-8")
+    if "?level" in text and "WHERE {" in text:
+        text = text.replace("WHERE {", f"WHERE {{\n  VALUES ?level {{ {LEVEL} }}", 1)
+    return f"named query {NAMED_QUERY.stem} (level autonomy)", text
+
+
+# ---------------------------------------------------------------------------------------------
+# the server side: `ai45kg serve` plus /hello
+
+
+def hello_app(config: dict[str, Any]) -> Any:
+    """The service's app with a /hello route added (only in this benchmark)."""
+    from flask import Response
+
+    from service import create_app
+
+    app = create_app(config)
+    app.add_url_rule("/hello", "hello", lambda: Response("hello\n", mimetype="text/plain"))
+    return app
+
+
+def run_server(port: int) -> None:
+    """The subprocess: what `ai45kg serve --port PORT` runs, with `hello_app` as the app."""
+    from gunicorn.app.base import BaseApplication
+
+    from service.serve import ensure_built, gunicorn_options, resolve_config
+
+    config = resolve_config({"port": port})
+    ensure_built(Path(config["DIST"]))
+    options = gunicorn_options(config)
+    options["accesslog"] = None
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return hello_app(config)
+
+    Server().run()
+
+
+# ---------------------------------------------------------------------------------------------
+# the client side
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    #: the first few failures, to say what went wrong
+    failures: list[str] = field(default_factory=list)
+
+    def row(self) -> str:
+        ms = sorted(x * 1000 for x in self.latencies)
+        p50 = statistics.median(ms) if ms else float("nan")
+        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
+        rate = len(ms) / self.seconds if self.seconds else 0.0
+        return f"| {self.name} | {len(ms)} | {rate:.1f} | {p50:.1f} | {p99:.1f} | {self.errors} |"
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def hammer(port: int, name: str, method: str, path: str, body: bytes | None,
+           headers: dict[str, str], clients: int, seconds: float) -> Run:
+    """`clients` threads, each with its own keep-alive connection, for `seconds`."""
+    run = Run(name)
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        errors = 0
+        start.wait()
+        while time.monotonic() < stop_at[0]:
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                if response.status != 200:
+                    errors += 1
+                    if len(run.failures) < 3:
+                        run.failures.append(f"{response.status} {data[:200]!r}")
+                    continue
+            except (OSError, http.client.HTTPException) as exc:
+                errors += 1
+                if len(run.failures) < 3:
+                    run.failures.append(repr(exc))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            mine.append(time.perf_counter() - t0)
+        conn.close()
+        with lock:
+            run.latencies.extend(mine)
+            run.errors += errors
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    began = time.monotonic()
+    stop_at[0] = began + seconds
+    start.wait()
+    for t in threads:
+        t.join()
+    run.seconds = time.monotonic() - began
+    return run
+
+
+def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/sparql?query=ASK%7B%7D")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not come up")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ipc_table() -> list[str]:
+    """Cost of moving a 10 000-row result from a worker to the web process, both ways."""
+    import io
+
+    from rdflib import Graph
+    from rdflib.query import Result
+
+    from kg import paths
+    from kg.stores import open_store
+    from service import executor
+    from service.backend import Outcome
+    from service.sparql import render
+
+    store = open_store("memory", Path(os.environ.get("AI45_DIST", paths.dist_dir())))
+    rows = ["| result (10 000 rows/triples) | pickle + rebuild (ms) | serialise + parse (ms) |",
+            "|---|---:|---:|"]
+    for label, query in (("SELECT ?s ?p ?o", "SELECT * WHERE { ?s ?p ?o } LIMIT 10000"),
+                         ("CONSTRUCT", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10000")):
+        reply = executor.evaluate(store, executor.Task(sparql=query, max_rows=10_000))
+        outcome = Outcome(reply.result, reply.truncated, 0.0)
+        pickled, serialised = [], []
+        for _ in range(3):  # best of three: the machine is shared
+            t0 = time.perf_counter()
+            wire = pickle.dumps(executor._to_wire(reply), protocol=pickle.HIGHEST_PROTOCOL)
+            executor._from_wire(pickle.loads(wire))
+            t1 = time.perf_counter()
+            if reply.result.type == "SELECT":
+                data = render(outcome, "application/sparql-results+json")
+                list(Result.parse(io.BytesIO(data), format="json"))
+            else:
+                data = render(outcome, "application/n-triples")
+                Graph().parse(data=data, format="nt")
+            t2 = time.perf_counter()
+            pickled.append(t1 - t0)
+            serialised.append(t2 - t1)
+        rows.append(f"| {label} | {min(pickled) * 1000:.0f} | {min(serialised) * 1000:.0f} |")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        run_server(args.serve)
+        return
+
+    port = args.port or free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--serve", str(port)],
+                               cwd=ROOT, start_new_session=True)
+    try:
+        wait_for(port, process)
+        name, query = benchmark_query()
+        targets = [
+            ("GET /hello", "GET", "/hello", None, {}),
+            (f"POST /sparql: {name}", "POST", "/sparql", query.encode("utf-8"),
+             {"Content-Type": "application/sparql-query",
+              "Accept": "application/sparql-results+json"}),
+        ]
+        for _, method, path, body, headers in targets:  # warm up every worker
+            hammer(port, "warm-up", method, path, body, headers, args.clients, 1.0)
+        runs = [hammer(port, label, method, path, body, headers, args.clients, args.seconds)
+                for label, method, path, body, headers in targets]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    print(f"\n{args.clients} concurrent clients, {args.seconds:.0f} s per target, "
+          f"{os.cpu_count()} CPUs shared by server and clients\n")
+    print("| target | requests | requests/s | p50 (ms) | p99 (ms) | errors |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for run in runs:
+        print(run.row())
+    for run in runs:
+        for failure in run.failures:
+            print(f"\n{run.name} failed: {failure}")
+    hello, query_run = runs
+    if hello.rate:
+        print(f"\nnamed query / hello throughput: {query_run.rate / hello.rate:.3f} "
+              f"({hello.rate / max(query_run.rate, 1e-9):.1f}x fewer requests/s)\n")
+    print("\n".join(ipc_table()))
+
+
+if __name__ == "__main__":
+    main()
