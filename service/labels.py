@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
@@ -189,7 +189,10 @@ class Labels:
             return []
         scored: list[tuple[float, str, str]] = []
         for iri, label in self._labels.items():
-            if not iri.startswith(self.base_iri + "id/"):
+            # resources people look for; evidence records and derivations are bookkeeping
+            if not iri.startswith(self.base_iri + "id/") or iri.startswith(
+                (self.base_iri + "id/evidence/", self.base_iri + "id/inference/")
+            ):
                 continue
             candidates = [_words(label), _words(iri[len(self.base_iri) + 3 :])]
             score = max(
@@ -233,14 +236,8 @@ def local_path(iri: str, base_iri: str) -> str | None:
     rest = iri[len(base_iri) :]
     if not (rest == "" or rest.startswith(("id/", "ontology", "graph/", ".well-known/"))):
         return None
-    root = request.script_root if _in_request() else ""
+    root = request.script_root if has_request_context() else ""
     return f"{root}/{rest}"
-
-
-def _in_request() -> bool:
-    from flask import has_request_context
-
-    return has_request_context()
 
 
 def base_iri() -> str:
@@ -256,7 +253,7 @@ def cached(name: str, build: Callable[[], T]) -> T:
     The cache lives on the app (`app.extensions`), never in the module, and holds the values of
     one dataset only."""
     backend = current_app.extensions["ai45kg"]
-    root = request.script_root if _in_request() else ""
+    root = request.script_root if has_request_context() else ""
     version = f"{backend.content_hash}|{base_iri()}|{root}"
     cache: dict[str, Any] = current_app.extensions.setdefault(_EXTENSION_KEY, {})
     if cache.get("version") != version:
