@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pyoxigraph
 from pyoxigraph import RdfFormat
-from rdflib import Dataset, URIRef
+from rdflib import BNode, Dataset, URIRef
 
 from . import __version__, paths
-from .namespaces import PREFIXES
 from .load import all_source_paths, load_sources, sources_digest
+from .namespaces import PREFIXES
 from .reason import infer
 from .stores import DATASET_TRIG, MANIFEST
 from .terms import to_ox
@@ -48,12 +48,14 @@ class BuildReport:
 
 
 def content_hash(ds: Dataset) -> str:
-    """SHA-256 of the dataset's sorted N-Quads, blank nodes aside: stable across rebuilds of
-    the same sources."""
+    """SHA-256 of the dataset's sorted N-Quads (blank nodes masked, since their labels change
+    between parses): stable across rebuilds of the same sources."""
+
+    def show(term: object) -> str:
+        return "_" if isinstance(term, BNode) else term.n3()  # type: ignore[attr-defined]
+
     lines = sorted(
-        f"{s.n3()} {p.n3()} {o.n3()} {g.n3()}" if not any(
-            t.__class__.__name__ == "BNode" for t in (s, o)
-        ) else f"_ {p.n3()} {g.n3()}"
+        f"{show(s)} {show(p)} {show(o)} {show(g)}"
         for s, p, o, g in ds.quads((None, None, None, None))
     )
     h = hashlib.sha256()

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.graph import ReadOnlyGraphAggregate
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
 
+from .load import bind_prefixes
 from .namespaces import (
     AI45,
     AI45R,
@@ -26,11 +28,10 @@ from .namespaces import (
     GRAPH_INFERRED,
     GRAPH_ONTOLOGY,
 )
-from .load import bind_prefixes
 
-Triple = tuple[URIRef, URIRef, object]
+Triple = tuple[Node, Node, Node]
 #: a derivation: the inferred triple, its premises (triples) and premise nodes (resources)
-Derivation = tuple[Triple, list[Triple], list[URIRef]]
+Derivation = tuple[Triple, list[Triple], list[Node]]
 
 RULES: dict[str, tuple[str, str]] = {
     "subclass": ("Subclass rule (OWL 2 RL cax-sco)", "An instance of a class is an instance of "
@@ -50,26 +51,22 @@ def rule_iri(name: str) -> URIRef:
     return AI45R[f"rule/{name}"]
 
 
-def _ns_term(term: object) -> bool:
-    return isinstance(term, URIRef)
-
-
 def _subclass(onto: Graph, data: Graph) -> Iterator[Derivation]:
-    supers: dict[URIRef, set[URIRef]] = {}
+    supers: dict[Node, set[URIRef]] = {}
     for c, sup in onto.subject_objects(RDFS.subClassOf):
         if isinstance(c, URIRef) and isinstance(sup, URIRef):
             supers.setdefault(c, set()).add(sup)
     for s, c in list(data.subject_objects(RDF.type)):
-        for sup in sorted(supers.get(c, ())):  # type: ignore[arg-type]
-            yield (s, RDF.type, sup), [(s, RDF.type, c)], [c]  # type: ignore[list-item]
+        for sup in sorted(supers.get(c, set())):
+            yield (s, RDF.type, sup), [(s, RDF.type, c)], [c]
 
 
 def _subproperty(onto: Graph, data: Graph) -> Iterator[Derivation]:
     for p, sup in onto.subject_objects(RDFS.subPropertyOf):
-        if not (_ns_term(p) and _ns_term(sup)):
+        if not (isinstance(p, URIRef) and isinstance(sup, URIRef)):
             continue
         for s, o in list(data.subject_objects(p)):
-            yield (s, sup, o), [(s, p, o)], [p]  # type: ignore[list-item]
+            yield (s, sup, o), [(s, p, o)], [p]
 
 
 def _inverse(onto: Graph, data: Graph) -> Iterator[Derivation]:
@@ -77,7 +74,7 @@ def _inverse(onto: Graph, data: Graph) -> Iterator[Derivation]:
         for a, b in ((p, q), (q, p)):
             for s, o in list(data.subject_objects(a)):
                 if isinstance(o, URIRef):
-                    yield (o, b, s), [(s, a, o)], [a]  # type: ignore[list-item]
+                    yield (o, b, s), [(s, a, o)], [a]
 
 
 def _chain(onto: Graph, data: Graph) -> Iterator[Derivation]:
@@ -88,7 +85,7 @@ def _chain(onto: Graph, data: Graph) -> Iterator[Derivation]:
         first, second = steps
         for x, y in list(data.subject_objects(first)):
             for z in list(data.objects(y, second)):
-                yield (x, p, z), [(x, first, y), (y, second, z)], [p]  # type: ignore[list-item]
+                yield (x, p, z), [(x, first, y), (y, second, z)], [p]
 
 
 def _layer_reliance(onto: Graph, data: Graph) -> Iterator[Derivation]:
@@ -134,7 +131,7 @@ def infer(ds: Dataset, max_rounds: int = 10) -> Graph:
         for triple in ds.graph(gid):
             work.add(triple)
     stated = set(work)
-    derived: dict[Triple, tuple[str, list[Triple], list[URIRef]]] = {}
+    derived: dict[Triple, tuple[str, list[Triple], list[Node]]] = {}
     for _ in range(max_rounds):
         new = 0
         for name, func in RULE_FUNCS.items():
@@ -144,7 +141,7 @@ def infer(ds: Dataset, max_rounds: int = 10) -> Graph:
                 derived[triple] = (name, premises, nodes)
                 new += 1
         for triple in derived:
-            work.add(triple)  # type: ignore[arg-type]
+            work.add(triple)
         if not new:
             break
     out = Graph(identifier=GRAPH_INFERRED)
@@ -153,16 +150,16 @@ def infer(ds: Dataset, max_rounds: int = 10) -> Graph:
         r = rule_iri(name)
         out.add((r, RDF.type, AI45.InferenceRule))
         out.add((r, RDFS.label, Literal(label, lang="en")))
-        out.add((r, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal(label, lang="en")))
-        out.add((r, URIRef("http://www.w3.org/2004/02/skos/core#definition"), Literal(comment, lang="en")))
+        out.add((r, SKOS.prefLabel, Literal(label, lang="en")))
+        out.add((r, SKOS.definition, Literal(comment, lang="en")))
     for triple, (name, premises, nodes) in sorted(derived.items(), key=lambda kv: _key(kv[0])):
-        out.add(triple)  # type: ignore[arg-type]
+        out.add(triple)
         ax = AI45R[f"inference/{_key(triple)}"]
         s, p, o = triple
         out.add((ax, RDF.type, OWL.Axiom))
         out.add((ax, OWL.annotatedSource, s))
         out.add((ax, OWL.annotatedProperty, p))
-        out.add((ax, OWL.annotatedTarget, o))  # type: ignore[arg-type]
+        out.add((ax, OWL.annotatedTarget, o))
         out.add((ax, AI45.derivedBy, rule_iri(name)))
         for i, (ps, pp, po) in enumerate(premises, start=1):
             st = AI45R[f"inference/{_key(triple)}/premise/{i}"]
@@ -170,7 +167,7 @@ def infer(ds: Dataset, max_rounds: int = 10) -> Graph:
             out.add((st, RDF.type, RDF.Statement))
             out.add((st, RDF.subject, ps))
             out.add((st, RDF.predicate, pp))
-            out.add((st, RDF.object, po))  # type: ignore[arg-type]
+            out.add((st, RDF.object, po))
         for node in nodes:
             out.add((ax, AI45.premiseNode, node))
     return out

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pyshacl import validate
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from . import paths
 from .load import parse_turtle
@@ -79,18 +80,18 @@ def validate_dataset(ds: Dataset) -> ValidationResult:
 
 def _violations(report: Graph) -> list[Violation]:
     out = []
-    for r in report.subjects(RDF.type, SH.ValidationResult):
-        def one(p: URIRef) -> str:
-            v = report.value(r, p)
-            return "" if v is None else str(v)
+    def one(result: Node, p: URIRef) -> str:
+        v = report.value(result, p)
+        return "" if v is None else str(v)
 
+    for r in report.subjects(RDF.type, SH.ValidationResult):
         out.append(
             Violation(
-                focus=one(SH.focusNode),
-                path=one(SH.resultPath),
-                message=one(SH.resultMessage),
-                severity=one(SH.resultSeverity).rsplit("#", 1)[-1],
-                shape=one(SH.sourceShape),
+                focus=one(r, SH.focusNode),
+                path=one(r, SH.resultPath),
+                message=one(r, SH.resultMessage),
+                severity=one(r, SH.resultSeverity).rsplit("#", 1)[-1],
+                shape=one(r, SH.sourceShape),
             )
         )
     return sorted(out, key=lambda v: (v.focus, v.path, v.message))

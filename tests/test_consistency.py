@@ -11,7 +11,6 @@ from rdflib.namespace import RDF
 
 from kg.consistency import check_consistency, java_available
 from kg.namespaces import AI45, AI45R
-
 from kg.stores import load_built_dataset
 
 pytestmark = [

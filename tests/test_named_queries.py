@@ -75,7 +75,8 @@ def run(ds: Dataset, name: str, **params: str) -> list[dict[str, str]]:
     q = named.load_all()[name]
     result = ds.query(q.text, initBindings=q.bind(params))
     names = [str(v) for v in result.vars or []]
-    return [{n: ("" if v is None else str(v)) for n, v in zip(names, row)} for row in result]
+    return [{n: ("" if v is None else str(v)) for n, v in zip(names, row, strict=True)}
+            for row in result]
 
 
 def slug(iri: str) -> str:

@@ -10,7 +10,6 @@ from rdflib import Dataset, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.namespaces import AI45, AI45R, GRAPH_FRAMEWORK, GRAPH_INFERRED
-
 from kg.stores import load_built_dataset
 
 LEVELS = ["perception", "reasoning", "decision-making", "autonomy", "collaboration"]
