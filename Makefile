@@ -28,8 +28,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check kg service tests
 	$(BIN)/mypy kg service
 
+# every store at the real size, 100k and 1M triples (long: BENCH_ARGS=--quick for a short run);
+# writes benchmarks/RESULTS.md
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python benchmarks/http_bench.py
+	$(BIN)/python benchmarks/bench.py --write $(BENCH_ARGS)
 
 clean:
 	rm -rf dist .pytest_cache

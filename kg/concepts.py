@@ -10,6 +10,7 @@ wrong kind for its column says which column it belongs in.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,9 @@ class ConceptIndex:
             for iri in iris:
                 if iri in self.concepts and (kinds is None or self.concepts[iri].kind in kinds):
                     names.setdefault(key, self.concepts[iri].label)
-        close = difflib.get_close_matches(normalise_title(raw), list(names), n=5, cutoff=0.6)
+        # an IRI, slug or prefixed name is compared by its last segment
+        key = normalise_title(re.split(r"[/:#]", raw.strip("<> "))[-1])
+        close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.6)
         labels = list(dict.fromkeys(names[k] for k in close))[:3]
         if labels:
             return "did you mean " + " or ".join(repr(label) for label in labels) + "?"

@@ -15,9 +15,12 @@ an input that cannot be placed at all (a file name no paper version claims) is a
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -1174,10 +1177,26 @@ def turtle_text(graph: Graph, header: str = GENERATED_HEADER) -> str:
 
 
 def write_bibliography(graph: Graph, path: Path | str | None = None) -> Path:
-    """Write the graph as deterministic Turtle (default: ontology/data/bibliography.ttl)."""
+    """Write the graph as deterministic Turtle (default: ontology/data/bibliography.ttl).
+
+    The file is written beside the target and renamed over it, so a crash or a kill midway
+    leaves the previous file whole (the build reads it as a source)."""
     target = Path(path) if path is not None else paths.BIBLIOGRAPHY_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(turtle_text(graph), encoding="utf-8", newline="\n")
+    data = turtle_text(graph).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        # mkstemp makes the file private (0600); the bibliography is a readable source file
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return target
 
 

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from . import bibtex
 from .importer import split_authors
 from .namespaces import AI45, AI45R, FABIO, PREFIXES
+from .rdfsafe import parse_untrusted
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".bib": "bibtex", ".bibtex": "bibtex",
            ".ttl": "turtle", ".turtle": "turtle", ".jsonld": "json-ld", ".json": "json-ld"}
@@ -161,8 +162,9 @@ def read_csv(text: str, *, extra_columns: Iterable[str] = (), required: Iterable
             close = difflib.get_close_matches(key, list(aliases), n=1, cutoff=0.6)
             hint = f"did you mean {aliases[close[0]]!r}? " if close else ""
             known = ", ".join([*COLUMNS, *extra_columns])
-            problems.append(Problem("line 1", f"column {i}",
-                                    f"unknown column {cell.strip()!r}; {hint}known columns: {known}"))
+            problems.append(Problem(
+                "line 1", f"column {i}",
+                f"unknown column {cell.strip()!r}; {hint}known columns: {known}"))
             columns.append(None)
             continue
         canon = aliases[key]
@@ -336,7 +338,7 @@ def parse_rdf(text: str, fmt: str) -> tuple[Graph | None, Problem | None]:
                                  f"remote context {remote[0]!r} is not fetched: give the "
                                  "context inline")
         try:
-            graph.parse(data=text, format="json-ld", context=dict(PREFIXES))
+            parse_untrusted(text, "json-ld", graph=graph, context=dict(PREFIXES))
         except Exception as exc:  # rdflib raises several unrelated types
             return None, Problem("line 1", None, f"not valid JSON-LD: {exc}")
         return graph, None
@@ -346,7 +348,7 @@ def parse_rdf(text: str, fmt: str) -> tuple[Graph | None, Problem | None]:
                        if p not in declared)
     offset = preamble.count("\n")
     try:
-        graph.parse(data=preamble + text, format="turtle")
+        parse_untrusted(preamble + text, "turtle", graph=graph)
     except Exception as exc:
         message = str(exc)
         m = re.search(r"line (\d+)", message)
@@ -370,7 +372,7 @@ def read_rdf_records(text: str, fmt: str) -> ReadResult:
     def where_of(s: object) -> str:
         if isinstance(s, URIRef):
             return f"work <{s}>"
-        title = graph.value(s, DCTERMS.title) or graph.value(s, RDFS.label)  # type: ignore[arg-type]
+        title = graph.value(s, DCTERMS.title) or graph.value(s, RDFS.label)  # type: ignore
         return f"work {str(title)!r}" if title else f"work _:{s}"
 
     def one(s: object, p: URIRef, rec: Record, name: str) -> str:
@@ -396,14 +398,14 @@ def read_rdf_records(text: str, fmt: str) -> ReadResult:
         rec.et_al = any(str(o).lower() == "true" for o in graph.objects(s, AI45.etAl))
         ships = []
         for a in graph.objects(s, AI45.hasAuthorship):
-            name = graph.value(a, AI45.authorName)
+            author = graph.value(a, AI45.authorName)
             pos = graph.value(a, AI45.authorPosition)
-            if name is None:
+            if author is None:
                 out.problems.append(Problem(rec.where, "ai45:hasAuthorship",
                                             "an authorship without ai45:authorName"))
                 continue
-            ships.append((int(pos) if pos is not None and str(pos).isdigit() else 10**6,
-                          str(name)))
+            ships.append((int(str(pos)) if pos is not None and str(pos).isdigit() else 10**6,
+                          str(author)))
         rec.authors = [n for _, n in sorted(ships)]
         if not rec.authors:
             creators = sorted(str(o) for o in graph.objects(s, DCTERMS.creator))
@@ -413,8 +415,8 @@ def read_rdf_records(text: str, fmt: str) -> ReadResult:
             else:
                 rec.authors = creators
         for o in graph.objects(s, AI45.addresses):
-            name = str(o) if isinstance(o, URIRef | Literal) else ""
-            rec.concepts.append((name, None, "ai45:addresses"))
+            rec.concepts.append((str(o) if isinstance(o, URIRef | Literal) else "", None,
+                                 "ai45:addresses"))
         for p in set(graph.predicates(s, None)):
             if p not in RDF_WORK_PREDICATES:
                 key = next((f"{pre}:{str(p)[len(ns):]}" for pre, ns in PREFIXES.items()
@@ -423,7 +425,8 @@ def read_rdf_records(text: str, fmt: str) -> ReadResult:
         out.records.append(rec)
     if not out.records and not out.problems:
         out.problems.append(Problem("the file", None,
-                                    "no works: give each work a dcterms:title (and ai45:addresses)"))
+                                    "no works: give each work a dcterms:title (and "
+                                    "ai45:addresses)"))
     for key, n in sorted(ignored.items()):
         out.warnings.append(f"{n} statement(s) with {key} left out (not part of an import)")
     return out

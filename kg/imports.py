@@ -17,13 +17,14 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from . import __version__, paths
@@ -51,6 +52,8 @@ from .load import import_files, parse_turtle
 from .namespaces import AI45, AI45R, GRAPH_IMPORT_PREFIX, PREFIXES, graph_for_import
 from .papertext import collapse_ws, normalise_title
 from .validate import _violations, load_shapes
+
+SHAPES = Namespace("https://w3id.org/ai45/shapes#")
 
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 #: at most this many problems are listed in an error message
@@ -88,6 +91,8 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
     built: bool = False
     triples: int = 0
+    #: seconds per phase: read, check, graph, validate, write, build
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -332,18 +337,10 @@ def build_graph(name: str, works: Sequence[_Work], *, source: str, sha256: str, 
                 g.add((iri, AI45.url, Literal(ref.url, datatype=XSD.anyURI)))
             if ref.et_al:
                 g.add((iri, AI45.etAl, Literal(True)))
-            short = ref.title if len(ref.title) <= 50 else ref.title[:50].rsplit(" ", 1)[0] + "…"
-            for k, author in enumerate(ref.authors, start=1):
-                a = URIRef(f"{iri}/author/{k}")
-                g.add((iri, AI45.hasAuthorship, a))
-                g.add((a, RDF.type, AI45.Authorship))
-                g.add((a, AI45.authorName, Literal(author)))
-                g.add((a, AI45.authorPosition, Literal(str(k), datatype=XSD.positiveInteger)))
-                text = f"{author}, author {k} of {short}"
-                g.add((a, RDFS.label, _en(text)))
-                g.add((a, SKOS.prefLabel, _en(text)))
-                g.add((a, SKOS.definition, _en(
-                    f"Position {k} in the author list of the imported work “{short}”.")))
+            if ref.authors:
+                # one literal in the file's order, not a resource per author: a large import
+                # would otherwise carry seven triples per author
+                g.add((iri, DCTERMS.creator, Literal("; ".join(ref.authors))))
         g.add((iri, AI45.inImport, imp))
         for c in w.concepts:
             g.add((iri, AI45.addresses, c))
@@ -352,36 +349,46 @@ def build_graph(name: str, works: Sequence[_Work], *, source: str, sha256: str, 
     return g
 
 
-def validate_import(graph: Graph, index: ConceptIndex,
-                    ontology: Graph | None = None) -> list[Problem]:
+#: the shapes an import's resources can meet (the others are about the paper's data)
+IMPORT_SHAPES = ("Labelled", "Import", "ImportedWork", "Mapping", "Authorship")
+
+
+def validate_import(graph: Graph, ontology: Graph | None = None,
+                    framework: Graph | None = None) -> list[Problem]:
     """Validate an import's graph with the project's SHACL shapes.
 
-    The data graph is the import alone plus the type of each concept it maps to (so that
-    `sh:class ai45:FrameworkConcept` can be checked); only the import's own resources are focus
-    nodes, so the shapes of the paper's data are not run again here (`ai45kg build` runs all of
-    them over everything).
+    The data graph is the import with the ontology and the framework graph beside it (so that
+    `sh:class ai45:FrameworkConcept` sees the concepts it maps to), checked against the shapes
+    an import's resources can meet (IMPORT_SHAPES): the shapes of the paper's own data are not
+    run again here. `ai45kg build` runs every shape over everything.
     """
-    if ontology is None:
-        ontology = Graph()
-        parse_turtle(paths.ONTOLOGY_FILE, ontology)
     data = Graph()
+    if ontology is None:
+        parse_turtle(paths.ONTOLOGY_FILE, data)
+    else:
+        data += ontology
+    if framework is None:
+        parse_turtle(paths.FRAMEWORK_FILE, data)
+    else:
+        data += framework
     data += graph
-    concepts = set(graph.objects(None, AI45.addresses))
-    kinds = {
-        "technique": AI45.Technique, "level": AI45.TrustworthinessLevel, "layer": AI45.Layer,
-        "governance": AI45.GovernanceMeasure,
-    }
-    for c in concepts:
-        if isinstance(c, URIRef) and c in index.concepts:
-            data.add((c, RDF.type, kinds.get(index.concepts[c].kind, AI45.FrameworkConcept)))
-    focus = sorted({s for s in graph.subjects() if isinstance(s, URIRef)}, key=str)
+    # the ontology is part of the data graph rather than pyshacl's ont_graph, and the data graph
+    # is validated in place: pyshacl would otherwise copy the whole import (three times slower)
     conforms, report, _ = shacl_validate(
-        data, shacl_graph=load_shapes(), ont_graph=ontology, inference="none", advanced=True,
-        allow_warnings=True, focus_nodes=focus,
+        data, shacl_graph=load_shapes(), inference="none", allow_warnings=True, inplace=True,
+        use_shapes=[str(SHAPES[name]) for name in IMPORT_SHAPES],
     )
     if conforms:
         return []
-    return [Problem(f"<{v.focus}>", v.path or None, v.message) for v in _violations(report)]
+    return [Problem(f"<{v.focus}>", _short(v.path) or None, v.message)
+            for v in _violations(report)]
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,12 +440,16 @@ def prepare(path: Path, name: str, *, fmt: str | None = None, mapping: Path | No
     path = Path(path)
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
     fmt = detect_format(path, fmt)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     read = read_file(path, fmt, mapping)
     fail = f"{path.name}: not imported as {name!r} (nothing was changed):"
     if read.problems:
         raise ImportFailed(fail, read.problems)
+    seconds["read"] = time.perf_counter() - t
+    t = time.perf_counter()
     index = index or ConceptIndex.load()
     paper = paper or PaperWorks.load()
     problems: list[Problem] = []
@@ -448,11 +459,16 @@ def prepare(path: Path, name: str, *, fmt: str | None = None, mapping: Path | No
     if not works:
         raise ImportFailed(fail, [Problem("the file", None, "holds no works")])
     _assign_slugs(works)
+    seconds["check"] = time.perf_counter() - t
+    t = time.perf_counter()
     graph = build_graph(name, works, source=path.name, sha256=sha, fmt=fmt,
                         when=when or datetime.now(UTC))
-    violations = validate_import(graph, index)
+    seconds["graph"] = time.perf_counter() - t
+    t = time.perf_counter()
+    violations = validate_import(graph)
     if violations:
         raise ImportFailed(f"{fail} the SHACL shapes refuse the result", violations)
+    seconds["validate"] = time.perf_counter() - t
     summary = ImportSummary(
         name=name, graph=graph_for_import(name), path=paths.imports_dir() / f"{name}.ttl",
         source=path.name, sha256=sha, format=fmt, works=len(works),
@@ -460,7 +476,7 @@ def prepare(path: Path, name: str, *, fmt: str | None = None, mapping: Path | No
         linked=[(w.record.where, w.linked, w.how) for w in works if w.linked is not None],
         mappings=sum(len(w.concepts) for w in works),
         unmapped=sum(1 for w in works if not w.concepts), warnings=read.warnings,
-        triples=len(graph),
+        triples=len(graph), seconds=seconds,
     )
     return graph, summary
 
@@ -500,6 +516,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; an import is a readable source
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -507,12 +524,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
-def _rebuild(dist: Path | None, undo: list[tuple[Path, bytes | None]], what: str) -> None:
+def _rebuild(dist: Path | None, undo: list[tuple[Path, bytes | None]], what: str,
+             *, validate: bool) -> None:
     """Rebuild dist/; on failure put the import files back as they were and raise."""
     from .build import build
 
     try:
-        build(dist)
+        build(dist, validate=validate)
     except BaseException as exc:
         for target, previous in undo:
             if previous is None:
@@ -537,16 +555,32 @@ def import_file(path: Path | str, name: str, *, fmt: str | None = None,
     when = datetime.now(UTC)
     graph, summary = prepare(Path(path), name, fmt=fmt,
                              mapping=Path(mapping) if mapping else None, when=when)
+    t = time.perf_counter()
     text = turtle_text(graph, header=_header(summary, when.isoformat(timespec="seconds")))
     with _locked() as directory:
         target = directory / f"{name}.ttl"
         summary.path = target
         previous = target.read_bytes() if target.exists() else None
+        fresh = rebuild and _is_fresh(dist)
         _write_atomically(target, text.encode("utf-8"))
+        summary.seconds["write"] = time.perf_counter() - t
         if rebuild:
-            _rebuild(dist, [(target, previous)], f"import {name!r}")
+            t = time.perf_counter()
+            _rebuild(dist, [(target, previous)], f"import {name!r}", validate=not fresh)
+            summary.seconds["build"] = time.perf_counter() - t
             summary.built = True
     return summary
+
+
+def _is_fresh(dist: Path | None) -> bool:
+    """Whether dist/ is a (validated) build of the current sources. Then a rebuild after an
+    import or a drop need not validate again: every other graph is byte for byte what that build
+    validated, the new import was just validated with its shapes, and an import never states
+    anything about the paper's resources that their shapes constrain (it adds ai45:addresses,
+    ai45:inImport and ai45:importNote to cited works, nothing else)."""
+    from .build import is_up_to_date
+
+    return is_up_to_date(dist)
 
 
 def list_imports() -> list[ImportInfo]:
@@ -578,9 +612,10 @@ def drop_import(name: str, *, rebuild: bool = True, dist: Path | None = None) ->
             known = ", ".join(i.name for i in list_imports()) or "none"
             raise ImportFailed(f"there is no import named {name!r} (imports: {known})")
         previous = target.read_bytes()
+        fresh = rebuild and _is_fresh(dist)
         target.unlink()
         if rebuild:
-            _rebuild(dist, [(target, previous)], f"drop {name!r}")
+            _rebuild(dist, [(target, previous)], f"drop {name!r}", validate=not fresh)
     return target
 
 

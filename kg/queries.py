@@ -157,3 +157,19 @@ def load_all(directory: Path | None = None) -> dict[str, NamedQuery]:
     """Every named query in `directory` (default queries/), by name."""
     directory = directory or paths.QUERIES_DIR
     return {q.name: q for q in (parse_file(p) for p in sorted(directory.glob("*.rq")))}
+
+
+_DECLARED = re.compile(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?\s*:")
+
+
+def with_default_prefixes(text: str) -> tuple[str, int]:
+    """The query with a PREFIX line added for each project prefix it uses but does not declare
+    (as Wikidata's query service does), and how many lines were added, so that error positions
+    can be reported against the text the user wrote."""
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(text)}
+    used = {m.group(1) for m in re.finditer(r"(?<![\w<:/#?$])([A-Za-z][\w.-]*):", text)}
+    missing = [p for p in PREFIXES if p in used and p not in declared]
+    if not missing:
+        return text, 0
+    head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing)
+    return head + text, len(missing)

@@ -32,9 +32,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["ai45kg"] = Backend.from_config(app.config)
 
-    from . import meta, pages, queries, resources, sparql
+    from . import admin, meta, pages, queries, resources, sparql
 
-    for module in (sparql, resources, queries, pages, meta):
+    from . import reports
+
+    for module in (sparql, resources, queries, pages, meta, admin, reports):
         app.register_blueprint(module.bp)
     from .security import install as install_security
 

@@ -14,15 +14,29 @@ Status codes (documented in the README and tested):
 - 503 `QueryTimeout`: the query ran longer than QUERY_TIMEOUT_MS and its worker was killed
   (as Fuseki does); also when no query worker became free within the time limit.
 - 503 `QueryOutOfMemory`: the query needed more than WORKER_MEMORY_MB; its worker was replaced.
-- 503 `ServiceUnavailable`: the workers cannot load the dataset, or one died mid-query.
+- 503 `ServiceUnavailable`: the workers cannot load the dataset (tried again every
+  executor.RETRY_BROKEN_S), or one died mid-query.
+- 502 `UpstreamUnavailable`: the remote store's endpoint cannot be reached or failed.
 - 400 `QueryError` itself: the store failed on a query that passed the checks.
 
 Relative IRIs in a query are resolved against BASE_IRI (not the request URL), so that
 `<id/layer/reflectable>` means the same resource on every host that serves the dataset.
+
+The store (STORE: memory, oxigraph or remote; see kg.stores) is chosen here and opened in the
+query workers; every limit and refusal above holds on each, since all of them are applied
+before a store sees the query (and a worker's time limit, row cap and memory cap do not depend
+on the store).
+
+`Backend.reload()` serves a new build without a restart: it reads where the dist link points
+now and, when the content hash changed, opens the new build with a new executor, swaps it in
+for new requests, lets requests that already started finish on the old one (a request keeps
+the build it started with for all its queries, so no response mixes two builds), then closes
+the old one, and empties the response cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -40,9 +54,10 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier
 
 from kg import paths
-from kg.stores import QueryResult, read_manifest
+from kg.stores import QueryResult, default_store_root, read_manifest
 
 from . import executor
+from .cache import ResponseCache
 
 #: how many checked queries each Backend remembers (parsing costs milliseconds)
 CHECK_CACHE = 512
@@ -60,6 +75,18 @@ class QueryError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # queries are checked in worker processes: the error must cross back as it was raised
+        # (the default pickling would call the constructor with the formatted message)
+        return (_rebuild_error, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild_error(cls: type[QueryError], message: str, state: dict[str, Any]) -> QueryError:
+    error = Exception.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class QuerySyntaxError(QueryError):
@@ -99,6 +126,12 @@ class ServiceUnavailable(QueryError):
     status = 503
 
 
+class UpstreamUnavailable(QueryError):
+    """The store's remote SPARQL endpoint could not be reached or failed (STORE=remote)."""
+
+    status = 502
+
+
 class QueryOutOfMemory(QueryError):
     """The query needed more memory than WORKER_MEMORY_MB; its worker was replaced."""
 
@@ -128,26 +161,120 @@ class Backend:
         query_workers: int = 2,
         base_iri: str = "https://w3id.org/ai45/",
         worker_memory_mb: int = 0,
+        store_options: Mapping[str, Any] | None = None,
+        cache_bytes: int = 0,
     ) -> None:
-        self.dist = Path(dist).resolve()
+        #: the dist path as given (usually the `dist` symlink that builds swap): reload() reads
+        #: where it points now
+        self.dist_link = Path(dist).absolute()
         self.store_kind = store
+        self.store_options: dict[str, Any] = dict(store_options or {})
+        if store == "oxigraph" and not self.store_options.get("store_path"):
+            self.store_options["store_path"] = str(default_store_root(self.dist_link))
         self.query_timeout_ms = int(query_timeout_ms)
         self.max_rows = int(max_rows)
         self.max_query_length = int(max_query_length)
         self.query_workers = int(query_workers)
+        self.worker_memory_mb = int(worker_memory_mb)
         self.base_iri = base_iri
-        self.manifest: dict[str, Any] = read_manifest(self.dist)
-        self.content_hash: str = str(self.manifest.get("content_hash", ""))
+        #: rendered responses, keyed by their ETag (service.cache); emptied by reload()
+        self.cache = ResponseCache(int(cache_bytes))
         # rdflib's SPARQL parser (pyparsing) is not thread-safe: concurrent parses can corrupt
         # its grammar for good (pyparsing decides each parse action's arity by trial calls), so
         # every parse in this process happens under this lock; results are cached by query text
         self._parse_lock = threading.RLock()
         self._checked: OrderedDict[str, CheckedQuery] = OrderedDict()
-        self._executor: executor.Executor = executor.make_executor(
-            self.dist, store, self.query_workers, lock=self._parse_lock,
-            memory_mb=int(worker_memory_mb),
+        #: (query text, ms, when) of the last query this thread parsed: `run` counts it against
+        #: the time limit, so that parsing and evaluating one request share QUERY_TIMEOUT_MS
+        self._parsed = threading.local()
+        self._reload_lock = threading.Lock()
+        self._generation = self._open(self.dist_link.resolve())
+        _connect_teardown()
+
+    def _open(self, directory: Path) -> _Generation:
+        """The build in `directory` with a new executor whose workers have the store ready."""
+        manifest: dict[str, Any] = read_manifest(directory)
+        pool = executor.make_executor(
+            directory, self.store_kind, self.query_workers, lock=self._parse_lock,
+            memory_mb=self.worker_memory_mb, options=self.store_options,
         )
-        self._graph_names: list[URIRef] | None = None
+        return _Generation(directory, manifest, pool)
+
+    # -- what is served now (the build the current request started with)
+
+    @property
+    def dist(self) -> Path:
+        """The build directory being served (the dist link resolved)."""
+        return self._current().dist
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._current().manifest
+
+    @property
+    def content_hash(self) -> str:
+        return self._current().content_hash
+
+    @property
+    def _executor(self) -> executor.Executor:
+        return self._current().executor
+
+    def _current(self) -> _Generation:
+        """The generation this request uses: the one it first touched (pinned until the request
+        ends), or outside a request the one being served."""
+        pins = _request_pins()
+        if pins is None:
+            return self._generation
+        generation = pins.get(id(self))
+        if generation is None:
+            generation = self._generation.acquire()
+            pins[id(self)] = generation
+        return generation
+
+    def reload(self) -> bool:
+        """Serve the build that the dist link points to now.
+
+        When its content hash differs from the one served, the new build gets its own executor
+        (for oxigraph, a store loaded from it) whose workers are loaded before it is swapped
+        in; requests that started before keep the old build until they end, after which (or
+        after a grace period) the old executor is closed. The response cache is emptied. When
+        the hash is the same, new workers just load from the new directory.
+
+        Returns:
+            True when a different build is now served.
+
+        Raises:
+            ServiceUnavailable: the new build cannot be opened; the old one is still served.
+        """
+        with self._reload_lock:
+            target = self.dist_link.resolve()
+            try:
+                manifest = read_manifest(target)
+            except (OSError, ValueError) as exc:
+                raise ServiceUnavailable(f"cannot read the build in {target}: {exc}") from exc
+            current = self._generation
+            if str(manifest.get("content_hash", "")) == current.content_hash:
+                if target != current.dist:
+                    current.move(target, manifest)
+                return False
+            try:
+                fresh = self._open(target)
+                fresh.executor.wait_ready(executor.LOAD_TIMEOUT_S)
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    fresh.executor.close()  # type: ignore[possibly-undefined]
+                raise ServiceUnavailable(
+                    f"cannot open the build in {target}: {type(exc).__name__}: {exc}") from exc
+            self._generation = fresh  # one reference assignment: new requests get the new build
+            self.cache.clear()
+            pins = _request_pins()
+            if pins is not None and pins.get(id(self)) is current:
+                # the request that asked for the reload sees its outcome
+                pins[id(self)] = fresh.acquire()
+                current.release()
+            grace = max(60.0, 3 * self.query_timeout_ms / 1000.0)
+            current.retire(grace)
+            return True
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Backend:
@@ -162,17 +289,13 @@ class Backend:
             query_workers=int(config.get("QUERY_WORKERS", 2)),
             base_iri=str(config.get("BASE_IRI") or "https://w3id.org/ai45/"),
             worker_memory_mb=int(config.get("WORKER_MEMORY_MB", 0) or 0),
+            store_options=store_options(config),
+            cache_bytes=int(config.get("CACHE_BYTES", 0) or 0),
         )
 
     def graph_names(self) -> list[URIRef]:
         """The IRIs of the dataset's named graphs (from the build, without loading it)."""
-        if self._graph_names is None:
-            names = self.manifest.get("graphs") or self.manifest.get("triples") or {}
-            if names:
-                self._graph_names = sorted(URIRef(n) for n in names)
-            else:
-                self._graph_names = self._executor.graph_names()
-        return list(self._graph_names)
+        return self._current().graph_names()
 
     def check(self, sparql: str, *, max_length: int | None = None) -> CheckedQuery:
         """Parse and vet a query without evaluating it (length, syntax, refusals).
@@ -191,11 +314,72 @@ class Backend:
             if checked is not None:
                 self._checked.move_to_end(sparql)
                 return checked
-            checked = check_query(sparql, base=self.base_iri)
+        checked = self._check_in_worker(sparql)
+        with self._parse_lock:
             self._checked[sparql] = checked
             if len(self._checked) > CHECK_CACHE:
                 self._checked.popitem(last=False)
-            return checked
+        return checked
+
+    def _check_in_worker(self, sparql: str) -> CheckedQuery:
+        """`check_query` in a query worker, under QUERY_TIMEOUT_MS.
+
+        rdflib's parser and algebra take time that grows with the square of some lists (a 4 kB
+        object list `?s ?p 1, 1, ...` takes 11 s, a 20 kB one many minutes), and a parse in this
+        process could neither be stopped nor run beside another (it holds the parse lock), so
+        one such request would stall every query of the server. In a worker, the time limit
+        kills it like any runaway query.
+        """
+        started = time.perf_counter()
+        limit_ms = self.query_timeout_ms
+        call = executor.Call(check_query, (sparql,), {"base": self.base_iri})
+        generation = self._current().acquire()
+        try:
+            checked: CheckedQuery = generation.executor.call(call, limit_ms / 1000.0)
+        except executor.WorkerTimeout as exc:
+            raise QueryTimeout(
+                f"parsing the query took longer than {limit_ms} ms (setting QUERY_TIMEOUT_MS) "
+                "and was stopped; very long lists of triple patterns, objects or operands are "
+                "slow to parse: shorten them, or give long lists of values with VALUES"
+            ) from exc
+        except executor.PoolBusy as exc:
+            raise QueryTimeout(
+                f"all {self.query_workers} query workers stayed busy for {limit_ms} ms; "
+                "try again in a moment"
+            ) from exc
+        except executor.WorkerOutOfMemory as exc:
+            raise QueryOutOfMemory(
+                f"parsing the query needed {exc} of memory (setting WORKER_MEMORY_MB); "
+                "shorten it"
+            ) from exc
+        except (executor.WorkerDied, executor.PoolBroken) as exc:
+            raise ServiceUnavailable(
+                f"the query workers cannot check queries now ({type(exc).__name__}: {exc}); "
+                "try again in a moment"
+            ) from exc
+        finally:
+            generation.release()
+        self._parsed.last = (sparql, (time.perf_counter() - started) * 1000.0, time.monotonic())
+        return checked
+
+    def _after_parsing(self, sparql: str, limit_ms: int) -> int:
+        """What is left of `limit_ms` once this thread's parse of `sparql` (if it just parsed
+        it) is counted.
+
+        Raises:
+            QueryTimeout: nothing is left.
+        """
+        last = getattr(self._parsed, "last", None)
+        self._parsed.last = None
+        if last is None or last[0] != sparql or time.monotonic() - last[2] > limit_ms / 1000.0:
+            return limit_ms  # parsed for another request (or not parsed: it was cached)
+        left = int(limit_ms - last[1])
+        if left <= 0:
+            raise QueryTimeout(
+                f"parsing the query used up the time limit of {limit_ms} ms (setting "
+                "QUERY_TIMEOUT_MS); shorten long lists of triple patterns, objects or operands"
+            )
+        return left
 
     def run(
         self,
@@ -225,6 +409,7 @@ class Backend:
         checked = self.check(sparql)
         default, named = self._dataset(checked, default_graph_uris, named_graph_uris)
         limit_ms = _tighter(self.query_timeout_ms, time_limit_ms)
+        budget_ms = self._after_parsing(sparql, limit_ms)
         rows = self.max_rows if max_rows is None or max_rows <= 0 else int(max_rows)
         task = executor.Task(
             sparql=checked.text,
@@ -234,8 +419,9 @@ class Backend:
             base=self.base_iri,
             max_rows=rows,
         )
+        generation = self._current().acquire()
         try:
-            reply = self._executor.execute(task, limit_ms / 1000.0)
+            reply = generation.executor.execute(task, budget_ms / 1000.0)
         except executor.WorkerTimeout as exc:
             raise QueryTimeout(
                 f"the query was stopped after {limit_ms} ms (setting QUERY_TIMEOUT_MS); "
@@ -258,11 +444,18 @@ class Backend:
             ) from exc
         except executor.PoolBroken as exc:
             raise ServiceUnavailable(
-                f"the query workers cannot serve: {exc}; the server needs a restart "
-                f"(it serves the build in {self.dist})"
+                f"the query workers cannot serve: {exc}; they try again every "
+                f"{executor.RETRY_BROKEN_S:.0f} s (the server serves the build in {self.dist})"
+            ) from exc
+        except executor.UpstreamFailed as exc:
+            raise UpstreamUnavailable(
+                f"the SPARQL endpoint behind this service failed: {exc}; this is not your "
+                "query's fault: try again in a moment"
             ) from exc
         except executor.EvaluationError as exc:
             raise QueryError(f"the query could not be evaluated: {exc}") from exc
+        finally:
+            generation.release()
         elapsed = (time.perf_counter() - started) * 1000.0
         return Outcome(result=reply.result, truncated=reply.truncated, elapsed_ms=elapsed)
 
@@ -289,15 +482,133 @@ class Backend:
             )
         return default, named
 
+    def status(self) -> dict[str, Any]:
+        """The query workers at a glance, without evaluating anything or waiting for a worker
+        (so /health answers at once however busy the workers are): `size`, `alive`, `idle`, and
+        `problem`, why queries cannot be answered (None: they can)."""
+        return self._executor.status()
+
     def close(self) -> None:
         """Stop the query workers."""
-        self._executor.close()
+        self._generation.close()
 
     def __enter__(self) -> Backend:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def store_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of `kg.stores.open_store` for the store the settings choose."""
+    kind = config.get("STORE") or "memory"
+    if kind == "oxigraph":
+        return {"store_path": str(config.get("STORE_PATH") or "")}
+    if kind == "remote":
+        timeout_s = int(config.get("QUERY_TIMEOUT_MS", 10_000)) / 1000.0 + 5.0
+        return {"endpoint": str(config.get("ENDPOINT") or ""), "timeout_s": timeout_s,
+                "auth": str(config.get("REMOTE_AUTH") or "basic")}
+    return {}
+
+
+class _Generation:
+    """One build being served: its directory, manifest and executor, and how many requests
+    (or calls) use it right now. Retired by `Backend.reload`, it is closed when the last of
+    them ends, or after a grace period."""
+
+    def __init__(self, dist: Path, manifest: dict[str, Any], pool: executor.Executor) -> None:
+        self.dist = dist
+        self.manifest = manifest
+        self.content_hash = str(manifest.get("content_hash", ""))
+        self.executor = pool
+        self._users = 0
+        self._retired = False
+        self._closed = False
+        self._lock = threading.Lock()
+        self._names: list[URIRef] | None = None
+
+    def graph_names(self) -> list[URIRef]:
+        if self._names is None:
+            names = self.manifest.get("graphs") or self.manifest.get("triples") or {}
+            self._names = (sorted(URIRef(n) for n in names) if names
+                           else self.executor.graph_names())
+        return list(self._names)
+
+    def move(self, dist: Path, manifest: dict[str, Any]) -> None:
+        """The same content now lives in `dist` (a rebuild of the same sources): workers that
+        start from now on load it from there."""
+        self.dist = dist
+        self.manifest = manifest
+        if hasattr(self.executor, "dist"):
+            self.executor.dist = dist  # type: ignore[attr-defined]
+
+    def acquire(self) -> _Generation:
+        with self._lock:
+            self._users += 1
+        return self
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            close = self._retired and self._users <= 0
+        if close:
+            self.close()
+
+    def retire(self, grace_s: float) -> None:
+        with self._lock:
+            self._retired = True
+            close = self._users <= 0
+        if close:
+            self.close()
+            return
+        timer = threading.Timer(grace_s, self.close)
+        timer.daemon = True
+        timer.start()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.executor.close()
+
+
+_PINS = "_ai45kg_generations"
+
+
+def _request_pins() -> dict[int, _Generation] | None:
+    """The generations pinned by the current request (None outside a request)."""
+    from flask import g, has_app_context, has_request_context
+
+    if not (has_request_context() and has_app_context()):
+        return None
+    pins = g.get(_PINS)
+    if pins is None:
+        pins = {}
+        setattr(g, _PINS, pins)
+    return pins
+
+
+def _release_pins(sender: object, **extra: object) -> None:
+    """At the end of a request's app context: release the builds it used."""
+    from flask import g
+
+    pins = g.pop(_PINS, None)
+    for generation in (pins or {}).values():
+        generation.release()
+
+
+_connected = False
+
+
+def _connect_teardown() -> None:
+    """Release pinned builds when each app context ends (once per process)."""
+    global _connected
+    if not _connected:
+        from flask import appcontext_tearing_down
+
+        appcontext_tearing_down.connect(_release_pins, weak=False)
+        _connected = True
 
 
 @dataclass

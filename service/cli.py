@@ -120,13 +120,24 @@ QUERY_FORMATS = {
 @click.option("--format", "-f", "fmt", type=click.Choice(sorted(QUERY_FORMATS)), default="table",
               show_default=True)
 @click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
-def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None) -> None:
+@click.option("--store", type=click.Choice(["memory", "oxigraph", "remote"]), default=None,
+              help="Store to ask (default: the STORE setting, AI45_STORE).")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="SPARQL endpoint of the remote store (default: AI45_ENDPOINT).")
+@click.option("--store-path", default=None, type=click.Path(file_okay=False),
+              help="Directory of Oxigraph stores (default: .oxigraph/ beside dist).")
+@click.option("--scope", type=click.Choice(["paper", "all"]), default=None,
+              help="Ask the paper's graphs alone, or the paper with the analysts' imports "
+              "(default: every graph, no restriction).")
+def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store: str | None,
+          endpoint: str | None, store_path: str | None, scope: str | None = None) -> None:
     """Run a named query (NAME), a .rq FILE or SPARQL TEXT against the built dataset.
 
     \b
     ai45kg query techniques-for-level --param level=ai45r:level/perception
     ai45kg query my-query.rq --format csv
     ai45kg query 'SELECT * WHERE { ?s a ai45:Layer }'
+    ai45kg query levels --store remote --endpoint http://127.0.0.1:8890/sparql
     """
     from kg import queries as named
     from kg.namespaces import PREFIXES
@@ -158,10 +169,26 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None) -> No
             bindings = {}
     except named.ParamError as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from exc
+    from kg.stores import StoreError
+
+    from .backend import store_options
+    from .serve import resolve_config
+
     directory = _ensure_built(_dist(dist))
-    backend = Backend(directory, query_workers=0, max_rows=1_000_000)
+    config = resolve_config({"store": store, "endpoint": endpoint, "store_path": store_path,
+                             "dist": str(directory)})
     try:
-        outcome = backend.run(text, bindings)
+        backend = Backend(directory, store=config["STORE"], query_workers=0, max_rows=1_000_000,
+                          store_options=store_options(config))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        graphs = None
+        if scope is not None:
+            from kg.scopes import scope_graphs
+
+            graphs = [str(g) for g in scope_graphs(scope, [str(g) for g in backend.graph_names()])]
+        outcome = backend.run(text, bindings, default_graph_uris=graphs, named_graph_uris=graphs)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -183,6 +210,84 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None) -> No
         raise click.UsageError(f"a {result.type} query answers in table, json, csv, tsv or xml")
     sys.stdout.buffer.write(render(outcome, media))
     sys.stdout.flush()
+
+
+@main.command()
+@click.option("--endpoint", default=None, metavar="URL",
+              help="SPARQL query endpoint of the store (default: AI45_ENDPOINT).")
+@click.option("--update-endpoint", default=None, metavar="URL",
+              help="SPARQL update endpoint (default: AI45_UPDATE_ENDPOINT, else --endpoint).")
+@click.option("--graph-store", default=None, metavar="URL",
+              help="Graph Store Protocol endpoint: PUT each graph there instead of SPARQL "
+                   "Update (default: AI45_GRAPH_STORE).")
+@click.option("--auth", type=click.Choice(["basic", "digest"]), default=None,
+              help="HTTP authentication of AI45_REMOTE_USER / AI45_REMOTE_PASSWORD (default: "
+                   "AI45_REMOTE_AUTH, else basic).")
+@click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
+@click.option("--export", "export_to", type=click.Path(dir_okay=False), default=None,
+              help="Write the build and its build record as N-Quads to this file instead, for "
+                   "an engine's bulk loader.")
+def push(endpoint: str | None, update_endpoint: str | None, graph_store: str | None,
+         auth: str | None, dist: str | None, export_to: str | None) -> None:
+    """Load the built dataset, named graphs included, into a remote SPARQL store.
+
+    Idempotent: the project's graphs are dropped first, then loaded (SPARQL Update INSERT DATA
+    in chunks, or one Graph Store Protocol PUT per graph), then the build's content hash is
+    recorded so that `serve --store remote` knows what the endpoint holds. Credentials come
+    from AI45_REMOTE_USER and AI45_REMOTE_PASSWORD only.
+
+    \b
+    ai45kg push --endpoint http://127.0.0.1:8890/sparql \\
+                --update-endpoint http://127.0.0.1:8890/sparql-auth --auth digest
+    """
+    from kg.push import export
+    from kg.push import push as run_push
+    from kg.stores import StoreError
+
+    from .serve import resolve_config
+
+    directory = _ensure_built(_dist(dist))
+    if export_to:
+        n = export(directory, Path(export_to))
+        click.echo(f"wrote {export_to} ({n} quads with the build record)")
+        return
+    config = resolve_config({"endpoint": endpoint, "update_endpoint": update_endpoint,
+                             "graph_store": graph_store, "remote_auth": auth})
+    if not config.get("ENDPOINT"):
+        raise click.UsageError("give the store's SPARQL endpoint: --endpoint URL (or "
+                               "AI45_ENDPOINT)")
+    try:
+        report = run_push(directory, config["ENDPOINT"], config.get("UPDATE_ENDPOINT") or None,
+                          graph_store=config.get("GRAPH_STORE") or None,
+                          auth=config.get("REMOTE_AUTH") or "basic", echo=click.echo)
+    except StoreError as exc:
+        raise click.ClickException(f"push failed: {exc}") from exc
+    total = sum(report.triples.values())
+    click.echo(f"pushed {total} triples in {len(report.triples)} graphs to {report.endpoint} "
+               f"({report.requests} requests, {report.seconds:.1f} s, build "
+               f"{report.content_hash[:12]})")
+
+
+@main.command()
+@click.option("--triples", "-n", type=int, default=100_000, show_default=True,
+              help="About how many triples to write (whole works: a few more).")
+@click.option("--seed", "-s", type=int, default=1, show_default=True)
+@click.option("--out", "-o", type=click.Path(dir_okay=False), required=True,
+              help="Output file: .nt or .ttl (an import file), or .nq (in the import's graph).")
+@click.option("--name", default=None, help="Import name (default synth-SEED).")
+def synth(triples: int, seed: int, out: str, name: str | None) -> None:
+    """Write a synthetic literature: works with authors, years, titles, citations among them
+    (cito:cites) and mappings onto the roadmap's techniques and levels; deterministic by seed.
+
+    \b
+    ai45kg synth --triples 1000000 --seed 1 --out /tmp/synth-1m.nq
+    ai45kg synth --triples 10000 --out imports/synth-1.ttl   # built like any analyst import
+    """
+    from kg.synth import write
+
+    report = write(Path(out), triples, seed, name=name)
+    click.echo(f"wrote {report.out}: {report.triples} triples, {report.works} works "
+               f"(import {report.name}, sha256 {report.sha256[:12]})")
 
 
 def _ensure_built(directory: Path) -> Path:
@@ -242,6 +347,166 @@ def get(path: str, accept: str | None) -> None:
         click.echo(f"HTTP {response.status_code}", err=True)
         sys.exit(1)
 
+
+
+# --------------------------------------------------------------------------- analyst imports
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", "-n", required=True,
+              help="Name of the import (lower-case words joined by hyphens); its graph is "
+              "https://w3id.org/ai45/graph/import/NAME. An import of the same name is replaced.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "bibtex", "turtle", "json-ld"]),
+              default=None, help="Format of FILE (default: from its extension).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A CSV mapping BibTeX keys to concepts (column key), instead of the entries' "
+              "keywords.")
+@click.option("--no-build", is_flag=True, help="Store the import but do not rebuild dist/.")
+@click.option("--dist", type=click.Path(file_okay=False), help="Build directory (default dist/).")
+def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build: bool,
+            dist: str | None) -> None:
+    """Import an analyst's file of works mapped onto the taxonomy (CSV, BibTeX, Turtle, JSON-LD).
+
+    The file is checked (every problem is reported with its line and field), works the paper
+    cites are linked by DOI, arXiv id or title, the result is validated with the SHACL shapes,
+    stored in imports/ (AI45_IMPORTS) and dist/ is rebuilt. Nothing changes if anything fails.
+    """
+    from kg.imports import ImportFailed, import_file
+
+    try:
+        summary = import_file(Path(file), name, fmt=fmt, mapping=Path(mapping) if mapping else None,
+                              rebuild=not no_build, dist=_dist(dist) if dist else None)
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"imported {summary.source} as {summary.name!r} into <{summary.graph}>: "
+               f"{summary.works} works ({summary.new} new, {len(summary.linked)} linked to the "
+               f"paper's cited works), {summary.mappings} mappings"
+               + (f", {summary.unmapped} works without a mapping" if summary.unmapped else ""))
+    for where, work, how in summary.linked:
+        click.echo(f"  linked {where} -> <{work}> (same {how})")
+    click.echo(f"  stored {summary.path}" + ("; dist/ rebuilt" if summary.built else
+                                              "; run `ai45kg build` to serve it"))
+    click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in summary.seconds.items()))
+
+
+@main.command("imports")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def imports_(fmt: str) -> None:
+    """List the analyst imports (stored in imports/, or AI45_IMPORTS)."""
+    import json
+
+    from kg.imports import list_imports
+
+    found = list_imports()
+    if fmt == "json":
+        click.echo(json.dumps([{"name": i.name, "path": str(i.path), **i.meta} for i in found],
+                              indent=2))
+        return
+    if not found:
+        click.echo(f"no imports in {paths.imports_dir()}")
+        return
+    header = ("name", "works", "new", "linked", "mappings", "format", "source", "imported")
+    rows = [(i.name, *(i.meta.get(k, "") for k in header[1:])) for i in found]
+    widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(header)]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        click.echo("  ".join(v.ljust(widths[c]) for c, v in enumerate(row)).rstrip())
+
+
+@main.command("drop")
+@click.argument("name")
+@click.option("--no-build", is_flag=True, help="Remove the import but do not rebuild dist/.")
+@click.option("--dist", type=click.Path(file_okay=False), help="Build directory (default dist/).")
+def drop(name: str, no_build: bool, dist: str | None) -> None:
+    """Remove the analyst import NAME (its graph) and rebuild dist/ without it."""
+    from kg.imports import ImportFailed, drop_import
+
+    try:
+        path = drop_import(name, rebuild=not no_build, dist=_dist(dist) if dist else None)
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"dropped import {name!r} ({path})" + ("" if no_build else "; dist/ rebuilt"))
+
+
+# --------------------------------------------------------------------------- report, exports
+
+
+def _runner(dist: str | None) -> object:
+    from kg.reports import open_runner
+
+    return open_runner(_ensure_built(_dist(dist)))
+
+
+@main.command()
+@click.option("--scope", type=click.Choice(["paper", "all"]), default="all", show_default=True,
+              help="The paper alone, or the paper with the analysts' imports.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Write report.md, report.html, report.json, tables/*.csv|json and "
+              "pictures/*.svg|png into this directory.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html", "json"]),
+              default="markdown", show_default=True, help="What to print without --out.")
+@click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
+def report(scope: str, out: str | None, fmt: str, dist: str | None) -> None:
+    """The literature map: coverage of the taxonomy, gaps, what imports add, version diff."""
+    import json
+
+    from kg.pictures import png_available
+    from kg.reports import compute_report
+
+    result = compute_report(_runner(dist), scope=scope)  # type: ignore[arg-type]
+    if out:
+        written = result.write(Path(out))
+        click.echo(f"wrote {len(written)} files to {out}"
+                   + ("" if png_available() else " (no PNG: cairosvg or libcairo is missing)"))
+        return
+    if fmt == "json":
+        click.echo(json.dumps(result.json(), indent=2, ensure_ascii=False))
+    elif fmt == "html":
+        click.echo(result.html(), nl=False)
+    else:
+        click.echo(result.markdown(), nl=False)
+
+
+@main.group()
+def export() -> None:
+    """Export the works as BibTeX or the taxonomy as SKOS."""
+
+
+@export.command("bibtex")
+@click.option("--scope", type=click.Choice(["paper", "all"]), default="paper", show_default=True,
+              help="The paper's cited works, or with the analysts' imported works too.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="File (default: stdout).")
+@click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
+def export_bibtex(scope: str, out: str | None, dist: str | None) -> None:
+    """The works as BibTeX; keywords name the concepts each is cited for."""
+    from kg.exports import works_bibtex
+
+    text = works_bibtex(_runner(dist), scope=scope)  # type: ignore[arg-type]
+    _emit(text, out)
+
+
+@export.command("skos")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="File (default: stdout).")
+@click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
+def export_skos(out: str | None, dist: str | None) -> None:
+    """The taxonomy as a SKOS concept scheme (Turtle, SKOS and RDFS terms only), for Skosmos."""
+    from kg.exports import skos_turtle
+
+    _emit(skos_turtle(_runner(dist)), out)  # type: ignore[arg-type]
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 if __name__ == "__main__":
     main()

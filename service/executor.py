@@ -10,8 +10,22 @@ another thread. Each worker:
 
 - hardens rdflib (`kg.stores.harden_rdflib`) and installs an audit hook that refuses every
   outbound socket connection and DNS lookup, so that no query can reach the network even if
-  a refusal in `Backend.run` were missed;
+  a refusal in `Backend.run` were missed; a worker of the remote store may reach its endpoint's
+  host and port, and nothing else;
+- for the stores that need no network (memory, oxigraph) also moves into a network namespace of
+  its own where possible (Linux `unshare`): Oxigraph's engine is native code that evaluates
+  SERVICE with its own HTTP client, which no Python audit hook sees; where that is not possible
+  (no privilege, no user namespaces) the Oxigraph store refuses SERVICE by parsing again;
 - exits when the web-server process that owns it disappears.
+
+Store kinds (`kg.stores.open_store`): memory (each worker parses the build), oxigraph (the build
+is bulk-loaded once into a store directory before the workers start, and each worker opens it
+read-only), remote (each worker talks to the endpoint). The address-space limit
+(WORKER_MEMORY_MB) applies before a memory store loads; an Oxigraph or remote store gets a cap
+on its data segment (RLIMIT_DATA, the memory it writes) once it is open instead, as RocksDB
+reserves some 400 MiB of address space for its threads at open that it never uses. Native code
+that runs out of memory aborts, which the pool reports as WorkerOutOfMemory like Python's
+MemoryError.
 
 Results cross the process boundary as pickles of plain tuples of rdflib terms (a CONSTRUCT
 graph travels as a list of triples and is rebuilt in the parent): on this dataset that is faster
@@ -24,13 +38,19 @@ time limit then cannot stop a running query.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
 import resource
+import signal
+import socket
 import sys
 import threading
 import time
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,12 +60,22 @@ from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
 from kg.load import bind_prefixes
-from kg.stores import QueryResult, Store, harden_rdflib, open_store
+from kg.stores import (
+    QueryResult,
+    RemoteError,
+    Store,
+    harden_rdflib,
+    open_store,
+    prepare_store,
+)
 
 #: how long a new worker may take to load the dataset before it counts as broken
 LOAD_TIMEOUT_S = 120.0
 #: how often a worker checks that its owner is still alive
 OWNER_CHECK_S = 1.0
+#: after workers failed to load, how long until the pool tries again (a remote endpoint that
+#: was down, a build being replaced): the service recovers without a restart
+RETRY_BROKEN_S = 5.0
 
 
 class WorkerTimeout(Exception):
@@ -58,6 +88,11 @@ class PoolBusy(Exception):
 
 class PoolBroken(Exception):
     """Workers cannot start (the dataset does not load); the message says why."""
+
+
+class UpstreamFailed(Exception):
+    """The store's remote endpoint could not be reached or failed the query (not the query's
+    fault: the worker stays, and the same query may succeed later)."""
 
 
 class EvaluationError(Exception):
@@ -82,6 +117,17 @@ class Task:
     named_graph_uris: list[str] | None = None
     base: str | None = None
     max_rows: int | None = None
+
+
+@dataclass
+class Call:
+    """A function to run in a worker instead of a query, under the same time limit (it and its
+    arguments travel by pickle, so a module-level function). `WorkerPool.call` returns what it
+    returns and raises what it raises (exceptions must pickle)."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,7 +206,13 @@ def _from_wire(wire: _Wire) -> Reply:
 class Executor(Protocol):
     def execute(self, task: Task, time_limit_s: float) -> Reply: ...
 
+    def call(self, call: Call, time_limit_s: float) -> Any: ...
+
     def graph_names(self) -> list[URIRef]: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+    def wait_ready(self, timeout: float = ...) -> None: ...
 
     def close(self) -> None: ...
 
@@ -168,8 +220,10 @@ class Executor(Protocol):
 class InProcessExecutor:
     """Evaluates in the calling thread (QUERY_WORKERS=0): no hard time limit."""
 
-    def __init__(self, dist: Path, store_kind: str, lock: threading.RLock | None = None) -> None:
-        self._store = open_store(store_kind, dist)
+    def __init__(self, dist: Path, store_kind: str, lock: threading.RLock | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self.dist = dist
+        self._store = open_store(store_kind, dist, **(options or {}))
         # one lock with the Backend's parsing: rdflib's parser and store are not thread-safe
         self._lock = lock or threading.RLock()
 
@@ -180,8 +234,19 @@ class InProcessExecutor:
             except Exception as exc:
                 raise EvaluationError(f"{type(exc).__name__}: {exc}") from exc
 
+    def call(self, call: Call, time_limit_s: float) -> Any:
+        with self._lock:
+            return call.function(*call.args, **call.kwargs)
+
     def graph_names(self) -> list[URIRef]:
         return self._store.graph_names()
+
+    def status(self) -> dict[str, Any]:
+        """See `WorkerPool.status` (in-process evaluation is always ready)."""
+        return {"size": 0, "alive": 0, "idle": 0, "problem": None}
+
+    def wait_ready(self, timeout: float = 0.0) -> None:
+        """The store opened in the constructor: nothing to wait for."""
 
     def close(self) -> None:
         self._store.close()
@@ -191,11 +256,91 @@ class InProcessExecutor:
 # worker processes
 
 
+_NETWORK_EVENTS = ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
+                   "urllib.Request", "http.client.connect")
+
+
 def _deny_network(event: str, args: tuple[Any, ...]) -> None:
     """Audit hook of a worker: no query may open a connection or resolve a name."""
-    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
-                 "urllib.Request", "http.client.connect"):
+    if event in _NETWORK_EVENTS:
         raise PermissionError(f"query workers have no network access ({event})")
+
+
+def _endpoint_guard(urls: list[str]) -> Any:
+    """An audit hook that allows connections to the hosts and ports of `urls` only (the
+    remote store's endpoint) and refuses every other, as `_deny_network` does."""
+    allowed: set[tuple[str, int]] = set()
+    for url in urls:
+        parts = urllib.parse.urlsplit(url)
+        if parts.hostname:
+            allowed.add((parts.hostname.lower(),
+                         parts.port or (443 if parts.scheme == "https" else 80)))
+    hosts = {h for h, _ in allowed}
+    ports = {p for _, p in allowed}
+    addresses: set[str] = set()
+    resolving = threading.local()
+
+    def resolve() -> None:
+        resolving.on = True
+        try:
+            for host, port in allowed:
+                with contextlib.suppress(OSError):
+                    addresses.update(str(info[4][0]) for info in socket.getaddrinfo(host, port))
+        finally:
+            resolving.on = False
+
+    def allowed_host(host: object, port: object) -> bool:
+        try:
+            number = int(port) if port is not None else None  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return False
+        return str(host).lower() in hosts and (number is None or number in ports)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event not in _NETWORK_EVENTS or getattr(resolving, "on", False):
+            return
+        ok = False
+        if event == "socket.getaddrinfo":
+            ok = allowed_host(args[0], args[1])
+        elif event == "socket.gethostbyname":
+            ok = str(args[0]).lower() in hosts
+        elif event == "http.client.connect":
+            ok = allowed_host(args[1], args[2])
+        elif event == "urllib.Request":
+            parts = urllib.parse.urlsplit(str(args[0]))
+            ok = allowed_host(parts.hostname, parts.port or (
+                443 if parts.scheme == "https" else 80))
+        elif event == "socket.connect":
+            address = args[1]
+            if isinstance(address, tuple) and len(address) >= 2 and address[1] in ports:
+                if str(address[0]) not in addresses:
+                    resolve()
+                ok = str(address[0]) in addresses
+        if not ok:
+            raise PermissionError(f"query workers reach only their endpoint ({event})")
+
+    resolve()
+    return hook
+
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+
+
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own (only a loopback that is down):
+    no connection can leave it, whatever code tries. True when that worked. Needs a single
+    thread (a fresh worker is one) and root, or unprivileged user namespaces."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            return True
+    return False
 
 
 def _watch_owner(owner_pid: int) -> None:
@@ -216,25 +361,43 @@ def _quiet_memory_errors(unraisable: Any) -> None:
         sys.__unraisablehook__(unraisable)
 
 
+def _limit_memory(memory_mb: int, kind: int = resource.RLIMIT_AS) -> None:
+    """Cap the process's address space (RLIMIT_AS), or with `kind` RLIMIT_DATA its data
+    segment: the memory it writes, heap and private mappings, not what a native engine merely
+    reserves (RocksDB reserves some 400 MiB of address space for its threads when it opens)."""
+    if memory_mb > 0:
+        limit = memory_mb * 2**20
+        _, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(kind, (limit, hard))
+
+
 def _worker_main(
-    conn: Connection, dist: str, store_kind: str, owner_pid: int, memory_mb: int
+    conn: Connection, dist: str, store_kind: str, owner_pid: int, memory_mb: int,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """The loop of one worker process: load once, then answer tasks until the pipe closes."""
+    options = dict(options or {})
+    # before any thread starts: unshare() of a user namespace needs a single-threaded process
+    isolated = store_kind != "remote" and isolate_network()
     threading.Thread(target=_watch_owner, args=(owner_pid,), daemon=True).start()
     harden_rdflib()
     sys.unraisablehook = _quiet_memory_errors
-    if memory_mb > 0:
-        limit = memory_mb * 2**20
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if store_kind == "memory":
+        _limit_memory(memory_mb)
     try:
-        store = open_store(store_kind, Path(dist))
+        store = open_store(store_kind, Path(dist), **options)
     except BaseException as exc:
         conn.send(("broken", f"cannot load the dataset from {dist}: {type(exc).__name__}: {exc}"))
         return
-    sys.addaudithook(_deny_network)
+    store.network_isolated = isolated
+    if store_kind != "memory":
+        _limit_memory(memory_mb, resource.RLIMIT_DATA)
+    if store_kind == "remote":
+        sys.addaudithook(_endpoint_guard([str(options.get("endpoint") or "")]))
+    else:
+        sys.addaudithook(_deny_network)
     conn.send(("ready", [str(g) for g in store.graph_names()]))
     while True:
         try:
@@ -242,9 +405,22 @@ def _worker_main(
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", _to_wire(evaluate(store, task)))
+            if isinstance(task, Call):
+                try:
+                    reply: tuple[str, Any] = ("value", task.function(*task.args, **task.kwargs))
+                except Exception as exc:  # the caller gets it back as it was raised
+                    reply = ("raised", exc)
+            else:
+                reply = ("ok", _to_wire(evaluate(store, task)))
+        except RemoteError as exc:
+            reply = ("upstream", str(exc))
         except MemoryError:
             reply = ("memory", f"more than {memory_mb} MiB")
+        except SystemError as exc:
+            # C code that fails to allocate at the cap sometimes returns an error without
+            # setting one ("error return without exception set"): memory, in a capped worker
+            reply = (("memory", f"more than {memory_mb} MiB") if memory_mb > 0
+                     else ("error", f"{type(exc).__name__}: {exc}"))
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
         try:
@@ -260,12 +436,13 @@ def _worker_main(
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, dist: Path, store_kind: str, memory_mb: int) -> None:
+    def __init__(self, ctx: Any, dist: Path, store_kind: str, memory_mb: int,
+                 options: dict[str, Any] | None = None) -> None:
         parent_end, child_end = ctx.Pipe(duplex=True)
         self.conn: Connection = parent_end
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child_end, str(dist), store_kind, os.getpid(), memory_mb),
+            args=(child_end, str(dist), store_kind, os.getpid(), memory_mb, options or {}),
             name="ai45kg-query-worker",
             daemon=True,
         )
@@ -299,6 +476,12 @@ class _Worker:
         self.process.join(timeout=5)
         self.conn.close()
 
+    def aborted(self) -> bool:
+        """The process ended by SIGABRT: native code (Oxigraph, RocksDB) that could not
+        allocate memory aborts the process rather than raise MemoryError."""
+        self.process.join(timeout=2)
+        return self.process.exitcode == -signal.SIGABRT
+
 
 class WorkerPool:
     """A fixed number of worker processes; a killed or dead worker is replaced at once."""
@@ -311,6 +494,7 @@ class WorkerPool:
         *,
         memory_mb: int = 0,
         start_method: str = "forkserver",
+        options: dict[str, Any] | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
@@ -322,11 +506,14 @@ class WorkerPool:
         self.store_kind = store_kind
         self.size = size
         self.memory_mb = memory_mb
+        self.options = dict(options or {})
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
         self._broken: str | None = None
+        self._broken_at = 0.0
+        self._recover_lock = threading.Lock()
         for _ in range(size):
             self._spawn()
 
@@ -334,7 +521,7 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 return
-            worker = _Worker(self._ctx, self.dist, self.store_kind, self.memory_mb)
+            worker = _Worker(self._ctx, self.dist, self.store_kind, self.memory_mb, self.options)
             self._all.add(worker)
         self._idle.put(worker)
 
@@ -345,7 +532,21 @@ class WorkerPool:
         if replace:
             self._spawn()
 
+    def _recover(self) -> None:
+        """Once RETRY_BROKEN_S has passed since the workers failed to load, start the missing
+        ones again (the ones that failed were not replaced)."""
+        with self._recover_lock:
+            if self._broken is None or time.monotonic() - self._broken_at < RETRY_BROKEN_S:
+                return
+            with self._lock:
+                missing = self.size - len(self._all)
+            self._broken = None
+        for _ in range(max(0, missing)):
+            self._spawn()
+
     def _acquire(self, timeout: float) -> _Worker:
+        if self._broken is not None:
+            self._recover()
         if self._broken is not None:
             raise PoolBroken(self._broken)
         if self._closed:
@@ -363,6 +564,7 @@ class WorkerPool:
             try:
                 worker.wait_ready(LOAD_TIMEOUT_S)
             except PoolBroken as exc:
+                self._broken_at = time.monotonic()
                 self._broken = str(exc)
                 self._retire(worker, replace=False)
                 raise
@@ -386,7 +588,10 @@ class WorkerPool:
                 raise WorkerTimeout()
             status, payload = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            aborted = self.memory_mb > 0 and worker.aborted()
             self._retire(worker, replace=True)
+            if aborted:
+                raise WorkerOutOfMemory(f"more than {self.memory_mb} MiB") from exc
             raise WorkerDied() from exc
         if status == "memory":
             self._retire(worker, replace=True)
@@ -394,13 +599,60 @@ class WorkerPool:
         self._idle.put(worker)
         if status == "error":
             raise EvaluationError(str(payload))
+        if status == "upstream":
+            raise UpstreamFailed(str(payload))
+        if status == "value":
+            return payload  # type: ignore[no-any-return]
+        if status == "raised":
+            raise payload
         return _from_wire(payload)
+
+    def call(self, call: Call, time_limit_s: float) -> Any:
+        """Run `call` in a free worker within `time_limit_s` (as `execute` does a query): its
+        return value, or the exception it raised.
+
+        Raises:
+            WorkerTimeout, PoolBusy, PoolBroken, WorkerDied, WorkerOutOfMemory, and whatever
+            the function raises.
+        """
+        return self.execute(call, time_limit_s)  # type: ignore[arg-type]
 
     def graph_names(self) -> list[URIRef]:
         worker = self._acquire(LOAD_TIMEOUT_S)
         try:
             return sorted(URIRef(g) for g in worker.graphs)
         finally:
+            self._idle.put(worker)
+
+    def status(self) -> dict[str, Any]:
+        """The pool at a glance, without waiting for a worker (for /health): how many worker
+        processes are alive and how many wait for a query (idle, loaded or loading), and
+        `problem`, why no query can be answered (None: they can, now or once loaded)."""
+        self._recover()  # a health check drives recovery as a query would
+        with self._lock:
+            workers = list(self._all)
+            closed = self._closed
+        alive = [w for w in workers if w.process.is_alive()]
+        # a worker that died before it was ever used most likely failed to load the dataset;
+        # one that died after (killed, out of memory) is replaced by the next query
+        failed = [w for w in workers if not w.ready and w not in alive]
+        problem = self._broken
+        if problem is None and closed:
+            problem = "the query workers have been shut down"
+        elif problem is None and not alive and failed:
+            problem = "no query worker is running: they exited while loading the dataset"
+        return {"size": self.size, "alive": len(alive), "idle": self._idle.qsize(),
+                "problem": problem}
+
+    def wait_ready(self, timeout: float = LOAD_TIMEOUT_S) -> None:
+        """Block until every worker has loaded the dataset (a fresh pool, before it is swapped
+        in by `Backend.reload`).
+
+        Raises:
+            PoolBroken: a worker could not load it.
+        """
+        taken = [self._acquire(timeout) for _ in range(self.size)]
+        for worker in taken:
             self._idle.put(worker)
 
     def pids(self) -> list[int]:
@@ -424,8 +676,15 @@ def make_executor(
     *,
     lock: threading.RLock | None = None,
     memory_mb: int = 0,
+    options: dict[str, Any] | None = None,
 ) -> Executor:
-    """Worker processes when `workers` > 0, else in-process evaluation (sharing `lock`)."""
+    """Worker processes when `workers` > 0, else in-process evaluation (sharing `lock`).
+
+    `options` go to `kg.stores.open_store` in each worker (store_path, endpoint, ...); a store
+    that needs preparing (an Oxigraph store loaded from the build) is prepared here, once,
+    before any worker opens it.
+    """
+    prepare_store(store_kind, dist, **(options or {}))
     if workers <= 0:
-        return InProcessExecutor(dist, store_kind, lock)
-    return WorkerPool(dist, store_kind, workers, memory_mb=memory_mb)
+        return InProcessExecutor(dist, store_kind, lock, options)
+    return WorkerPool(dist, store_kind, workers, memory_mb=memory_mb, options=options)

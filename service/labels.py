@@ -184,7 +184,8 @@ class Labels:
 
     def suggest(self, text: str, n: int = 8) -> list[tuple[str, str]]:
         """Resources whose label or IRI looks most like `text`: (IRI, label), best first."""
-        wanted = _words(text)
+        # SequenceMatcher is quadratic: a long text (a URL of 8 kB) would take seconds per label
+        wanted = _words(text)[:SUGGEST_CHARS]
         if not wanted:
             return []
         scored: list[tuple[float, str, str]] = []
@@ -203,6 +204,10 @@ class Labels:
             scored.append((score, label, iri))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [(iri, label) for _, label, iri in scored[:n]]
+
+
+#: how much of a text `Labels.suggest` compares (longer names are typing errors or attacks)
+SUGGEST_CHARS = 100
 
 
 def _words(text: str) -> str:

@@ -22,7 +22,7 @@ from kg.namespaces import AI45, DCAT, GRAPH, PAPER, SD, VOID
 
 from . import negotiation as neg
 from .labels import base_iri, get_labels
-from .settings import SETTINGS
+from .settings import SECRET_SETTINGS, SETTINGS
 
 bp = Blueprint("meta", __name__)
 
@@ -251,8 +251,6 @@ def download(filename: str) -> Response:
 @bp.get("/health")
 def health() -> Response:
     """Whether the service can answer queries, and which dataset it serves."""
-    from .backend import QueryError
-
     backend = current_app.extensions["ai45kg"]
     counts = backend.manifest.get("triples", {})
     payload: dict[str, Any] = {
@@ -264,11 +262,13 @@ def health() -> Response:
         "built": backend.manifest.get("built"),
     }
     status = 200
-    try:
-        backend.run("ASK { }", max_rows=1)
-    except QueryError as exc:
+    # the workers' state, not a query: a health check must not queue behind busy workers (a
+    # load balancer would then take a busy server for a dead one)
+    workers = backend.status()
+    payload["workers"] = {k: workers[k] for k in ("size", "alive", "idle")}
+    if workers["problem"]:
         payload["status"] = "unavailable"
-        payload["error"] = exc.message
+        payload["error"] = f"the query workers cannot serve: {workers['problem']}"
         status = 503
     response = jsonify(payload)
     response.status_code = status
@@ -280,10 +280,18 @@ def health() -> Response:
 def settings_json() -> Response:
     """The service's settings: name, value in effect, default, and what each does."""
     return jsonify([
-        {"name": s.name, "value": current_app.config.get(s.name), "default": s.default,
+        {"name": s.name, "value": _shown(s.name), "default": s.default,
          "help": s.help, "env": f"AI45_{s.name}"}
         for s in SETTINGS
     ])
+
+
+def _shown(name: str) -> Any:
+    """A setting's value as /settings.json shows it: secrets only as set or not."""
+    value = current_app.config.get(name)
+    if name in SECRET_SETTINGS:
+        return "(set)" if value else ""
+    return value
 
 
 # --------------------------------------------------------------------------- OpenAPI
@@ -302,6 +310,7 @@ def _results_content() -> dict[str, Any]:
 
 
 _HTML = {"text/html": {"schema": {"type": "string"}}}
+_ERROR = {"application/json": {"schema": {"type": "object"}}}
 _FORMAT = {
     "name": "format", "in": "query", "required": False,
     "description": "Output format instead of Accept: " + ", ".join(sorted(neg.ALIASES)),
@@ -467,8 +476,22 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "application/json": {"schema": {"type": "object"}}}}}}},
     "/api": {"get": {"summary": "The HTTP API, readable", "tags": ["Service"],
                      "responses": {"200": {"description": "HTML page", "content": _HTML}}}},
+    "/admin/reload": {"post": {
+        "summary": "Reload the dataset (admin)", "tags": ["Admin"],
+        "description": "Opens the build that DIST holds now and swaps it in without dropping a "
+        "request. Off (404) unless the ADMIN_TOKEN setting is set; needs it as a Bearer token.",
+        "security": [{"adminToken": []}],
+        "responses": {
+            "200": {"description": "Reloaded: content hash before and after", "content": {
+                "application/json": {"schema": {"type": "object"}}}},
+            "401": {"description": "Missing or wrong token", "content": _ERROR},
+            "404": {"description": "Admin routes are off (no ADMIN_TOKEN)", "content": _ERROR},
+            "503": {"description": "The new build could not be opened; the previous one is "
+                    "still served", "content": _ERROR}}}},
 }
 COMPONENTS = {
+    "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
+                                       "description": "The ADMIN_TOKEN setting"}},
     "schemas": {
         "Health": {
             "type": "object",

@@ -20,6 +20,7 @@ from rdflib.term import Identifier
 from kg import queries as named
 
 from . import negotiation as neg
+from .cache import cached_view
 from .labels import get_labels, results_table
 from .resources import split_extension
 
@@ -94,6 +95,7 @@ def _index(media: str) -> Response:
 
 
 @bp.get("/queries/<name>")
+@cached_view
 def show(name: str) -> Response:
     """Run one named query with its parameters; HTML table, JSON, CSV, TSV or XML."""
     from .backend import QueryError
@@ -115,6 +117,7 @@ def show(name: str) -> Response:
 
     raw = {k: v for k, v in request.args.items() if k not in RESERVED}
     try:
+        _given_once(raw)
         bindings = _bind(q, raw)
         _check_classes(q, bindings)
     except named.ParamError as exc:
@@ -144,6 +147,15 @@ def show(name: str) -> Response:
     response = Response(body, mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+def _given_once(raw: dict[str, str]) -> None:
+    """A parameter given twice is ambiguous (and a classic way past filters that look at the
+    other copy): refuse it, as the SPARQL Protocol does for `query`."""
+    for key in raw:
+        count = len(request.args.getlist(key))
+        if count > 1:
+            raise named.ParamError(f"parameter {key!r} was given {count} times; give it once")
 
 
 def _bind(q: named.NamedQuery, raw: dict[str, str]) -> dict[str, Identifier]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import parse_accept_header
 
 from .backend import QueryError, QuerySyntaxError
@@ -47,6 +47,54 @@ def install(app: Flask) -> None:
     app.after_request(_decorate)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.wsgi_app = _ClientInputMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+
+
+class _ClientInput:
+    """The request body stream, whose read errors are the client's fault: a malformed chunked
+    body (gunicorn raises InvalidChunkSize) or a body cut short become a 400, not a 500."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _guard(self, method: str, *args: Any) -> Any:
+        try:
+            return getattr(self._stream, method)(*args)
+        except HTTPException:
+            raise
+        except Exception as exc:
+            raise BadRequest(
+                f"the request body could not be read ({type(exc).__name__}: {exc}); send a "
+                "well-formed body (with Content-Length, or valid chunked encoding)"
+            ) from exc
+
+    def read(self, *args: Any) -> bytes:
+        return self._guard("read", *args)  # type: ignore[no-any-return]
+
+    def readline(self, *args: Any) -> bytes:
+        return self._guard("readline", *args)  # type: ignore[no-any-return]
+
+    def readlines(self, *args: Any) -> list[bytes]:
+        return self._guard("readlines", *args)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClientInputMiddleware:
+    """WSGI middleware that gives the app a `_ClientInput` instead of the raw wsgi.input."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        stream = environ.get("wsgi.input")
+        if stream is not None:
+            environ["wsgi.input"] = _ClientInput(stream)
+        return self.wsgi_app(environ, start_response)
 
 
 def allowed_origin(origin: str | None, setting: str) -> str | None:
@@ -135,7 +183,8 @@ def error_response(
     return response
 
 
-_TITLES = {400: "Bad Request", 413: "Content Too Large", 503: "Service Unavailable"}
+_TITLES = {400: "Bad Request", 413: "Content Too Large", 502: "Bad Gateway",
+           503: "Service Unavailable"}
 
 
 def _query_error(exc: QueryError) -> Response:

@@ -9,7 +9,11 @@ processes, and a runaway query never blocks another request.
 Settings come, in increasing precedence, from the defaults in service.settings, the environment
 (AI45_<NAME>) and the command line (one flag per setting, e.g. `--query-timeout-ms 2000`).
 
-Before serving, the dataset is built when dist/ is missing or older than its sources.
+Before serving, the dataset is built when dist/ is missing or older than its sources, and the
+store is made ready once, in the arbiter, before any HTTP process starts: an Oxigraph store is
+bulk-loaded from the build unless it already holds it (a restart reopens it without loading), and
+a remote endpoint must hold the build (`ai45kg push`). DIST stays the `dist` link, not the build
+it points to, so that `Backend.reload()` (POST /admin/reload) finds a newer build there.
 """
 
 from __future__ import annotations
@@ -120,6 +124,34 @@ def _worker_exit(server: Any, worker: Any) -> None:
         backend.close()
 
 
+def prepare(config: Mapping[str, Any], echo: Callable[[str], None] = click.echo) -> None:
+    """Get the store ready for the build in DIST (see the module docstring).
+
+    Raises:
+        click.ClickException: the store cannot serve the build (the message says why).
+    """
+    from kg.stores import RemoteStore, StoreError, oxigraph_path, prepare_oxigraph
+
+    from .backend import store_options
+
+    kind = config.get("STORE") or "memory"
+    dist = Path(config["DIST"])
+    options = store_options(config)
+    try:
+        if kind == "oxigraph":
+            path = oxigraph_path(dist, options.get("store_path") or None)
+            marker = prepare_oxigraph(dist, path)
+            echo(f"oxigraph store {path} ({marker.get('quads', '?')} quads)")
+        elif kind == "remote":
+            RemoteStore(dist, options["endpoint"], auth=options["auth"],
+                        timeout_s=options["timeout_s"])
+            echo(f"remote store {options['endpoint']} holds the build")
+        elif kind != "memory":
+            raise StoreError(f"unknown store {kind!r}; choose memory, oxigraph or remote")
+    except StoreError as exc:
+        raise click.ClickException(f"cannot serve: {exc}") from exc
+
+
 def serve(cli_options: Mapping[str, Any]) -> None:
     """Build if needed, then run the app under gunicorn until interrupted."""
     from gunicorn.app.base import BaseApplication
@@ -127,7 +159,8 @@ def serve(cli_options: Mapping[str, Any]) -> None:
     config = resolve_config(cli_options)
     dist = Path(config["DIST"])
     ensure_built(dist)
-    config["DIST"] = str(dist.resolve())
+    config["DIST"] = str(dist.absolute())
+    prepare(config)
     options = gunicorn_options(config)
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -146,7 +179,8 @@ def serve(cli_options: Mapping[str, Any]) -> None:
     # the app in each worker process reads the same settings, also when it re-reads them
     os.environ.setdefault("AI45_DIST", config["DIST"])
     click.echo(
-        f"ai45kg: serving {config['DIST']} at http://{config['HOST']}:{config['PORT']}/sparql "
+        f"ai45kg: serving {config['DIST']} ({config.get('STORE') or 'memory'} store) at "
+        f"http://{config['HOST']}:{config['PORT']}/sparql "
         f"({options['workers']} HTTP process(es) x {options['threads']} threads, "
         f"{config['QUERY_WORKERS']} query worker(s) each, timeout {config['QUERY_TIMEOUT_MS']} ms)"
     )

@@ -19,7 +19,29 @@ class Setting:
 
 SETTINGS: list[Setting] = [
     Setting("DIST", "", "Directory of the built dataset (default: dist/ of the project)."),
-    Setting("STORE", "memory", "Store that answers queries: memory."),
+    Setting("STORE", "oxigraph",
+            "Store that answers queries: oxigraph (embedded, persistent, loaded once per build), "
+            "memory (rdflib, for small graphs and tests) or remote (the SPARQL endpoint ENDPOINT, "
+            "loaded with `ai45kg push`)."),
+    Setting("STORE_PATH", "",
+            "Directory under which Oxigraph stores live, one per build (named by its content "
+            "hash); empty: .oxigraph/ beside DIST."),
+    Setting("ENDPOINT", "",
+            "SPARQL 1.1 query endpoint of the remote store (STORE=remote), e.g. "
+            "http://127.0.0.1:8890/sparql; credentials come from AI45_REMOTE_USER and "
+            "AI45_REMOTE_PASSWORD, never from a flag."),
+    Setting("UPDATE_ENDPOINT", "",
+            "SPARQL 1.1 update endpoint that `ai45kg push` writes to (default: ENDPOINT), e.g. "
+            "Virtuoso's /sparql-auth."),
+    Setting("GRAPH_STORE", "",
+            "SPARQL 1.1 Graph Store Protocol endpoint; when set, `ai45kg push` PUTs each graph "
+            "there instead of sending INSERT DATA (faster for large graphs)."),
+    Setting("REMOTE_AUTH", "basic",
+            "HTTP authentication scheme for the remote store's credentials: basic or digest "
+            "(Virtuoso's /sparql-auth)."),
+    Setting("CACHE_BYTES", 64 * 2**20,
+            "Size of the in-process cache of rendered query answers, in bytes, per HTTP "
+            "process; 0: off. Keyed by ETag, so a new build never gets an old answer."),
     Setting("BASE_IRI", "https://w3id.org/ai45/",
             "IRI prefix of the resources; /id/..., /ontology and /graph/... are served under it."),
     Setting("QUERY_TIMEOUT_MS", 10_000, "Wall-clock limit of one query; the work is killed after."),
@@ -48,7 +70,14 @@ SETTINGS: list[Setting] = [
     Setting("WORKERS", 1,
             "HTTP server (gunicorn) processes of `ai45kg serve`; each has its own QUERY_WORKERS."),
     Setting("THREADS", 8, "Request threads per HTTP server process."),
+    Setting("ADMIN_TOKEN", "",
+            "Bearer token for the admin routes that change what is served (POST /admin/reload); "
+            "empty: they are off (404). Give it in the environment (AI45_ADMIN_TOKEN), at least "
+            "16 characters; /settings.json never shows it."),
 ]
+
+#: settings whose value is a secret: never shown (/settings.json says only whether it is set)
+SECRET_SETTINGS = frozenset({"ADMIN_TOKEN"})
 
 
 def defaults() -> dict[str, Any]:

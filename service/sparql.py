@@ -15,8 +15,10 @@
 
 Every response to a query says whether the row cap cut it (`AI45-Truncated: true|false`; SPARQL
 JSON results then also carry `"truncated": true` and a `"note"`), and carries a weak ETag from the
-dataset's content hash, the query, the dataset parameters and the format, so that
-`If-None-Match` gets a 304 without evaluating anything.
+dataset's content hash, the query (normalised: comments and extra whitespace do not count), the
+dataset parameters and the format, so that `If-None-Match` gets a 304 without evaluating
+anything. Rendered answers are kept in the in-process response cache (service.cache, CACHE_BYTES)
+under that ETag: a repeated query is answered without a query worker (`AI45-Cache: hit`).
 
 All limits and refusals are `Backend.run`'s; this module only speaks HTTP.
 """
@@ -42,6 +44,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kg.load import bind_prefixes
 from kg.namespaces import SD, VOID
+from kg.stores import normalise_query
 
 from . import negotiation
 from .backend import READ_ONLY, Backend, Outcome, QueryRefused
@@ -103,6 +106,11 @@ def endpoint() -> BaseResponse:
     etag = _etag(backend.content_hash, req, media)
     if _revalidated(etag):
         return _not_modified(etag)
+    cached = backend.cache.get(etag)
+    if cached is not None:
+        response = cached.response()
+        _cacheable(response, etag)
+        return response
     outcome = backend.run(
         req.query,
         default_graph_uris=req.default_graph_uris or None,
@@ -112,6 +120,8 @@ def endpoint() -> BaseResponse:
     response = Response(body, content_type=_content_type(media))
     response.headers[TRUNCATED_HEADER] = "true" if outcome.truncated else "false"
     response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
+    response.headers["AI45-Cache"] = "miss"
+    backend.cache.put(etag, body, response.headers.items())
     _cacheable(response, etag)
     return response
 
@@ -298,9 +308,12 @@ def _query_page(req: ProtocolRequest) -> str | None:
 
 
 def _etag(content_hash: str, req: ProtocolRequest, media: str) -> str:
+    """The response's weak ETag (and cache key): the build, the normalised query, the format
+    and the dataset parameters (in any order: they name sets of graphs)."""
     h = hashlib.sha256()
-    for part in (content_hash, req.query or "", media, *sorted(req.default_graph_uris), "|",
-                 *sorted(req.named_graph_uris)):
+    query = normalise_query(req.query or "")
+    for part in (content_hash, query, media, *sorted(set(req.default_graph_uris)), "|",
+                 *sorted(set(req.named_graph_uris))):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()[:32]

@@ -47,6 +47,9 @@ def app_config(built_dist: Path) -> dict[str, Any]:
         "DIST": str(built_dist),
         "QUERY_WORKERS": 2,
         "QUERY_TIMEOUT_MS": 10_000,
+        # the shared app stays on the memory store (STORE's default is oxigraph); the modules
+        # that run on every store use `store_app` (see the end of this file)
+        "STORE": "memory",
     }
 
 
@@ -99,3 +102,81 @@ def free_port() -> int:
 def subprocess_env(built_dist: Path) -> dict[str, str]:
     """The environment for an `ai45kg` subprocess serving the session's build."""
     return {**os.environ, "AI45_DIST": str(built_dist), "PYTHONUNBUFFERED": "1"}
+
+
+# ---------------------------------------------------------------------------------------------
+# stores (kg.stores): the service's tests run on each store. AI45_TEST_STORES (default
+# memory,oxigraph,remote) chooses which; the remote store needs AI45_TEST_ENDPOINT (CI starts a
+# Virtuoso: ci/virtuoso/start) and is skipped, saying so, without it. A test module runs on every
+# store by overriding `app` with `store_app` (and `app_config` with `store_app_config`).
+
+ALL_STORES = ("memory", "oxigraph", "remote")
+
+
+def selected_stores() -> list[str]:
+    raw = os.environ.get("AI45_TEST_STORES", ",".join(ALL_STORES))
+    return [s.strip() for s in raw.split(",") if s.strip()]
+
+
+def store_params() -> list[Any]:
+    """One pytest.param per store kind, skipped with the reason when not selected or not
+    configured."""
+    out = []
+    for kind in ALL_STORES:
+        marks = []
+        if kind not in selected_stores():
+            marks.append(pytest.mark.skip(reason=f"the {kind} store is not in AI45_TEST_STORES"))
+        elif kind == "remote" and not os.environ.get("AI45_TEST_ENDPOINT"):
+            marks.append(pytest.mark.skip(
+                reason="no remote SPARQL endpoint configured: set AI45_TEST_ENDPOINT (and "
+                       "AI45_TEST_UPDATE_ENDPOINT, AI45_REMOTE_USER/PASSWORD/AUTH to push); "
+                       ".ci/run starts a Virtuoso for this"))
+        out.append(pytest.param(kind, marks=marks, id=kind))
+    return out
+
+
+@pytest.fixture(scope="session", params=store_params())
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def ensure_pushed(dist: Path) -> None:
+    """Load the session's build into the test endpoint unless it holds it already."""
+    from kg.push import is_pushed, push
+
+    endpoint = os.environ["AI45_TEST_ENDPOINT"]
+    auth = os.environ.get("AI45_REMOTE_AUTH", "basic")
+    if not is_pushed(dist, endpoint, auth=auth):
+        push(dist, endpoint, os.environ.get("AI45_TEST_UPDATE_ENDPOINT") or None,
+             graph_store=os.environ.get("AI45_TEST_GRAPH_STORE") or None, auth=auth)
+
+
+@pytest.fixture(scope="session")
+def store_settings(store_kind: str, built_dist: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The settings that select `store_kind` for the session's build."""
+    if store_kind == "oxigraph":
+        return {"STORE": "oxigraph", "STORE_PATH": str(tmp_path_factory.mktemp("oxigraph"))}
+    if store_kind == "remote":
+        ensure_pushed(built_dist)
+        return {"STORE": "remote", "ENDPOINT": os.environ["AI45_TEST_ENDPOINT"],
+                "REMOTE_AUTH": os.environ.get("AI45_REMOTE_AUTH", "basic")}
+    return {"STORE": "memory"}
+
+
+@pytest.fixture(scope="session")
+def store_app_config(built_dist: Path, store_settings: dict[str, Any]) -> dict[str, Any]:
+    """`app_config`'s settings plus the store's (not derived from `app_config`, which the
+    modules that run on every store override with this)."""
+    return {"TESTING": True, "DIST": str(built_dist), "QUERY_WORKERS": 2,
+            "QUERY_TIMEOUT_MS": 10_000, **store_settings}
+
+
+@pytest.fixture(scope="session")
+def store_app(store_app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The shared test app on each store in turn."""
+    from service import create_app
+
+    application = create_app(store_app_config)
+    yield application
+    application.extensions["ai45kg"].close()

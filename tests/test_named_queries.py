@@ -88,7 +88,12 @@ def test_every_named_query_parses_and_declares_its_parameters() -> None:
     assert set(catalogue) == {
         "techniques-for-level", "layer-techniques", "levels", "works-for-concept",
         "single-version-works", "citation-differences", "governance-measures",
-        "red-line-risks", "representative-models", "why"}
+        "red-line-risks", "representative-models", "why",
+        # the analysts' report (issue 7)
+        "coverage-techniques", "coverage-layers", "coverage-levels", "coverage-governance",
+        "concepts-without-works", "evidence-years", "works-for-several-concepts",
+        "import-additions", "matrix-evidence", "version-summary", "reference-renumbering",
+        "single-version-evidence", "single-version-citation-groups", "concept-literature"}
     for q in catalogue.values():
         prepareQuery(q.text)
         assert q.title and q.description

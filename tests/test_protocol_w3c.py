@@ -44,6 +44,17 @@ def is_4xx(response: TestResponse) -> bool:
     return 400 <= response.status_code < 500
 
 
+@pytest.fixture(scope="module")
+def app_config(store_app_config: dict[str, object]) -> dict[str, object]:
+    """This module runs on every store (tests/conftest.py: AI45_TEST_STORES)."""
+    return store_app_config
+
+
+@pytest.fixture(scope="module")
+def app(store_app: Flask) -> Flask:
+    return store_app
+
+
 # --------------------------------------------------------------------------------------------
 # positive tests
 

@@ -1,6 +1,6 @@
 """`ai45kg serve` as a real process (gunicorn) over a real socket, queried by real SPARQL clients:
 SPARQLWrapper and rdflib's SPARQLStore. A runaway query is stopped at the time limit while other
-requests are answered."""
+requests are answered. The server runs on each store in turn (tests/conftest.py: store_kind)."""
 
 from __future__ import annotations
 
@@ -94,12 +94,18 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def store_env(settings: dict[str, object]) -> dict[str, str]:
+    """The store's settings as AI45_* variables for an `ai45kg serve` process."""
+    return {f"AI45_{name}": str(value) for name, value in settings.items()}
+
+
 @pytest.fixture(scope="module")
-def server(built_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(built_dist: Path, tmp_path_factory: pytest.TempPathFactory,
+           store_settings: dict[str, object]) -> Iterator[Server]:
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "AI45_DIST": str(built_dist), "AI45_QUERY_TIMEOUT_MS": str(TIMEOUT_MS),
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", **store_env(store_settings)}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(AI45KG), "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -222,10 +228,10 @@ def test_runaway_query_is_stopped_while_others_are_answered(server: Server) -> N
 
 
 def test_shutdown_leaves_no_processes(
-    built_dist: Path, tmp_path: Path
+    built_dist: Path, tmp_path: Path, store_settings: dict[str, object]
 ) -> None:
     port = free_port()
-    env = {**os.environ, "AI45_DIST": str(built_dist)}
+    env = {**os.environ, "AI45_DIST": str(built_dist), **store_env(store_settings)}
     with (tmp_path / "log").open("wb") as out:
         process = subprocess.Popen(
             [str(AI45KG), "serve", "--port", str(port), "--query-workers", "2"],
