@@ -167,7 +167,7 @@ def start_server(dist: Path, kind: str, store_dir: Path, endpoint: str, port: in
     env = {**os.environ, "AI45_DIST": str(dist), "AI45_STORE": kind,
            "AI45_STORE_PATH": str(store_dir), "AI45_CACHE_BYTES": "0",
            "AI45_QUERY_TIMEOUT_MS": "120000", "AI45_MAX_ROWS": "100000",
-           "AI45_ENDPOINT": endpoint, "PYTHONUNBUFFERED": "1"}
+           "AI45_ENDPOINT": endpoint, "AI45_BENCH_PREBUILT": "1", "PYTHONUNBUFFERED": "1"}
     with log_file.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "benchmarks" / "http_bench.py"), "--serve", str(port)],

@@ -191,7 +191,7 @@ def _check_xml(text: str, source: str) -> None:
                               source=source) from exc
     except SAXParseException as exc:
         raise RDFInputError(f"not well-formed XML: {exc.getMessage()}", exc.getLineNumber(),
-                            exc.getColumnNumber() + 1, source=source) from exc
+                            _column(exc), source=source) from exc
 
 
 def _check_json_ld(text: str, source: str) -> None:
@@ -281,7 +281,7 @@ def _explain(exc: BaseException, text: str, fmt: str, source: str) -> RDFInputEr
             "trix": "TriX", "turtle": "Turtle", "trig": "TriG"}[fmt]
     if isinstance(exc, SAXParseException):
         return RDFInputError(f"not valid {name}: {exc.getMessage()}", exc.getLineNumber(),
-                             exc.getColumnNumber() + 1, source=source)
+                             _column(exc), source=source)
     if isinstance(exc, RecursionError):
         return RDFInputError(f"not accepted as {name}: it nests too deeply", source=source)
     if type(exc).__name__ == "BadSyntax":  # rdflib.plugins.parsers.notation3
@@ -294,9 +294,15 @@ def _explain(exc: BaseException, text: str, fmt: str, source: str) -> RDFInputEr
         return RDFInputError(f"not valid {name}: the input ends in the middle of a statement "
                              "(truncated?)", last, source=source)
     if fmt in LINE_FORMATS:
-        line = _first_bad_line(text, fmt)
-        return RDFInputError(f"not valid {name}: {_first_line(exc)}", line, source=source)
+        return RDFInputError(f"not valid {name}: {_first_line(exc)}",
+                             _first_bad_line(text, fmt), source=source)
     return RDFInputError(f"not valid {name}: {_first_line(exc)}", source=source)
+
+
+def _column(exc: SAXParseException) -> int | None:
+    """expat counts columns from 0."""
+    column = exc.getColumnNumber()
+    return column + 1 if column is not None else None
 
 
 def _first_line(exc: BaseException) -> str:

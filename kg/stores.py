@@ -1151,7 +1151,7 @@ def remote_credentials() -> tuple[str, str] | None:
     return (user, os.environ.get(PASSWORD_ENV, "")) if user else None
 
 
-def sparql_client(endpoint: str, *, timeout_s: float = 60.0, auth: str = "digest") -> Any:
+def sparql_client(endpoint: str, *, timeout_s: float = 60.0, auth: str = "basic") -> Any:
     """A SPARQLWrapper for `endpoint`, with the credentials from the environment (HTTP Digest,
     as Virtuoso's /sparql-auth wants, or Basic for Fuseki, GraphDB and the like)."""
     from SPARQLWrapper import BASIC, DIGEST, SPARQLWrapper
@@ -1249,7 +1249,7 @@ class RemoteStore(Store):
     federates = True
 
     def __init__(self, dist: Path, endpoint: str, *, timeout_s: float = 60.0,
-                 check: bool = True, auth: str = "digest") -> None:
+                 check: bool = True, auth: str = "basic") -> None:
         if not endpoint:
             raise StoreError("the remote store needs an endpoint URL (--endpoint or the "
                              "ENDPOINT setting)")
@@ -1481,7 +1481,7 @@ def open_store(kind: str, dist: Path, **options: Any) -> Store:
     if kind == "remote":
         return RemoteStore(dist, str(options.get("endpoint") or ""),
                            timeout_s=float(options.get("timeout_s") or 60.0),
-                           auth=str(options.get("auth") or "digest"))
+                           auth=str(options.get("auth") or "basic"))
     raise ValueError(f"unknown store {kind!r}; choose one of: {', '.join(STORE_KINDS)}")
 
 

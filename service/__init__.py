@@ -32,9 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["ai45kg"] = Backend.from_config(app.config)
 
-    from . import admin, meta, pages, queries, resources, sparql
-
-    from . import reports
+    from . import admin, meta, pages, queries, reports, resources, sparql
 
     for module in (sparql, resources, queries, pages, meta, admin, reports):
         app.register_blueprint(module.bp)

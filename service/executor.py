@@ -501,7 +501,7 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # workers then start with these imported: only the data is left to load
-            self._ctx.set_forkserver_preload(["rdflib", "kg.stores", "service.executor"])
+            self._ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
         self.dist = dist
         self.store_kind = store_kind
         self.size = size
@@ -669,6 +669,33 @@ class WorkerPool:
             worker.kill()
 
 
+#: what the forkserver imports once, so that each worker only has its data to load
+FORKSERVER_PRELOAD = ["rdflib", "kg.stores", "service.executor"]
+
+
+def _prepare_in_child(store_kind: str, dist: Path, options: dict[str, Any]) -> None:
+    """`kg.stores.prepare_store` in a child of the forkserver, never in this process.
+
+    Oxigraph's bulk loader runs native threads. A process that forked after they ran (a
+    gunicorn HTTP worker forked from the arbiter, which prepared the store at start) deadlocks
+    in its next bulk load, as a reload of a new build needs; and a bulk load here would leave
+    the same trap for anything forked from this process. The forkserver's children start
+    clean, and this process never runs those threads.
+
+    Raises:
+        whatever prepare_store raises (kg.stores.StoreError: the build cannot be loaded).
+    """
+    if store_kind != "oxigraph":
+        prepare_store(store_kind, dist, **options)  # nothing native to run
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        pool.submit(prepare_store, store_kind, dist, **options).result()
+
+
 def make_executor(
     dist: Path,
     store_kind: str,
@@ -684,7 +711,7 @@ def make_executor(
     that needs preparing (an Oxigraph store loaded from the build) is prepared here, once,
     before any worker opens it.
     """
-    prepare_store(store_kind, dist, **(options or {}))
+    _prepare_in_child(store_kind, dist, options or {})
     if workers <= 0:
         return InProcessExecutor(dist, store_kind, lock, options)
     return WorkerPool(dist, store_kind, workers, memory_mb=memory_mb, options=options)

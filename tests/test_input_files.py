@@ -201,6 +201,8 @@ TRUSTED_PARSES = {
     ("kg/rdfsafe.py", "Graph()).parse(data=line + \"\\n\","): "the guarded line check",
     ("kg/push.py", "ox.parse(path=str(dist / DATASET_NQUADS)"): "the build's own N-Quads",
     ("kg/synth.py", "ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)"): "generated data",
+    ("kg/stores.py", "self._ox.parse(path=str(path), format=self._ox.RdfFormat.N_QUADS)"):
+        "the Oxigraph store's own literal file, written when the store was loaded",
     # a CONSTRUCT / DESCRIBE answer of the remote SPARQL endpoint the operator configured
     # (STORE=remote): pyoxigraph never fetches, but it does expand internal XML entities, so an
     # RDF/XML answer of a hostile endpoint could exhaust the worker's memory (WORKER_MEMORY_MB
