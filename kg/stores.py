@@ -731,12 +731,16 @@ def dataset_of(sparql: str, base: str | None = None) -> tuple[list[str], list[st
 # DESCRIBE: the same description on every store
 
 
+_PN_LOCAL_ESC = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
 def describe_targets(sparql: str, base: str | None) -> tuple[list[URIRef], str | None]:
     """What a DESCRIBE query describes: its IRIs, and a SELECT query (or None) whose solutions
     name the described variables' values."""
     query = prepare_query(sparql, base)
     terms = list(query.algebra["PV"])
-    iris = [t for t in terms if isinstance(t, URIRef)]
+    # rdflib keeps the backslash of an escaped local name (ai45r:level\/autonomy) in the IRI
+    iris = [URIRef(_PN_LOCAL_ESC.sub(r"\1", str(t))) for t in terms if isinstance(t, URIRef)]
     variables = [str(t) for t in terms if isinstance(t, Variable)]
     shape = query_shape(sparql)
     if shape.where_open < 0 or (not variables and not _describes_star(sparql)):

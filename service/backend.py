@@ -54,6 +54,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier
 
 from kg import paths
+from kg.queries import with_default_prefixes
 from kg.stores import QueryResult, default_store_root, read_manifest
 
 from . import executor
@@ -634,13 +635,18 @@ def check_query(sparql: str, *, base: str | None = None) -> CheckedQuery:
         QuerySyntaxError: the text is not a SPARQL 1.1 query (message, line, column).
         QueryRefused: it is an update, or it uses SERVICE (federation is off).
     """
+    written = sparql
+    # the project's prefixes (ai45:, level:, rdfs: ...) need no PREFIX line, as on Wikidata's
+    # query service; error positions still refer to the text as written
+    sparql, added = with_default_prefixes(written)
     try:
         parsed = parseQuery(sparql)
     except ParseBaseException as exc:
-        if _is_update(sparql, exc.loc):
+        if _is_update(written, max(0, exc.loc - (len(sparql) - len(written)))):
             raise QueryRefused(READ_ONLY) from exc
         line_text = exc.line or ""
-        raise QuerySyntaxError(exc.msg, exc.lineno, exc.col, line_text[exc.col - 1:]) from exc
+        line = exc.lineno - added if exc.lineno > added else exc.lineno
+        raise QuerySyntaxError(exc.msg, line, exc.col, line_text[exc.col - 1:]) from exc
     except Exception as exc:  # rdflib raises plain exceptions for some lexical errors
         raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
     for node in _walk(parsed):

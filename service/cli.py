@@ -140,7 +140,6 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
     ai45kg query levels --store remote --endpoint http://127.0.0.1:8890/sparql
     """
     from kg import queries as named
-    from kg.namespaces import PREFIXES
 
     from .backend import Backend, QueryError
     from .sparql import render
@@ -162,10 +161,6 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
             path = Path(query)
             text = path.read_text(encoding="utf-8") if query.endswith(".rq") and path.exists() \
                 else query
-            declared = {line.split()[1].rstrip(":") for line in text.splitlines()
-                        if line.strip().upper().startswith("PREFIX")}
-            text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()
-                           if p not in declared) + text
             bindings = {}
     except named.ParamError as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from exc

@@ -28,7 +28,7 @@ from flask import Config
 
 from kg import paths
 
-from .settings import SETTINGS, Setting, defaults
+from .settings import SECRET_SETTINGS, SETTINGS, Setting, defaults
 
 #: gunicorn's own request-line limit (bytes); longer GET queries get 414: POST them
 REQUEST_LINE_LIMIT = 8190
@@ -39,8 +39,11 @@ def _flag(setting: Setting) -> str:
 
 
 def setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate a click command with one option per setting (default None: not given)."""
+    """Decorate a click command with one option per setting (default None: not given).
+    Secrets get no flag: a command line is visible to every user in `ps`."""
     for setting in reversed(SETTINGS):
+        if setting.name in SECRET_SETTINGS:
+            continue
         kind: Any
         if isinstance(setting.default, bool):
             command = click.option(

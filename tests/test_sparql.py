@@ -917,3 +917,26 @@ def test_a_worker_killed_while_idle_is_replaced_transparently(
     assert response.status_code == 200
     assert [b["l"]["value"] for b in bindings(response)] == LAYER_IRIS
     assert app.extensions["ai45kg"]._executor.pids() != [pid]
+
+
+def test_the_project_prefixes_need_no_prefix_lines(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={
+        "query": "ASK { level:autonomy ai45:buildsOn level:decision-making ; rdfs:label ?l }"},
+        headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    assert json.loads(response.get_data())["boolean"] is True
+
+
+def test_a_declared_prefix_wins_over_the_default(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={
+        "query": "PREFIX level: <http://example.org/> ASK { level:autonomy ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"})
+    assert json.loads(response.get_data())["boolean"] is False
+
+
+def test_syntax_errors_point_at_the_line_as_written(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={
+        "query": "SELECT ?l WHERE {\n  ?l a ai45:Layer ;\n  rdfs:label ?x ?y }"},
+        headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "line 3" in str(error(response)["message"])
