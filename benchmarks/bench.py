@@ -11,10 +11,12 @@ an endpoint is given: loaded by `ai45kg push`), it measures
   ru_maxrss; for the remote store, the engine's own process when its pid is known), and for
   Oxigraph the reopen time of a store already loaded (what a restart costs);
 - p50 / p99 latency of every named query (its default parameters) in-process (`Backend.run`,
-  no worker processes) and over HTTP (`ai45kg serve` as `make serve` runs it, with the response
-  cache off so that each request is evaluated);
-- HTTP throughput with 16 concurrent clients on one named query, against the same server's
-  plain /hello route as the ceiling (benchmarks/http_bench.py's client and server);
+  no worker processes) and over HTTP (`ai45kg serve` as `make serve` runs it, each request
+  with `Cache-Control: no-cache` so that it is evaluated);
+- HTTP throughput with 16 concurrent clients (wrk when installed) on a few named queries, from
+  the response cache and evaluated, against the same server's plain /hello route as the ceiling
+  (benchmarks/http_bench.py's client and server), and the same query texts sent straight to
+  Virtuoso (the remote store's engine) and to rdflib-endpoint;
 - the same named queries against rdflib-endpoint (the Python peer, installed into its own venv
   under the work directory, never into the project's), serving the same build, as a ratio.
 
@@ -48,6 +50,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 SIZES = {"real": 0, "100k": 100_000, "1m": 1_000_000}
 CLIENTS = 16
+#: named queries whose throughput is measured (the issue's example first)
+THROUGHPUT_QUERIES = ("techniques-for-level", "levels", "works-for-concept")
+#: a query slower than this (p50, ms) in-process is not run over HTTP: the service's default
+#: QUERY_TIMEOUT_MS would stop it
+USABLE_MS = 10_000.0
+#: throughput is measured only for targets faster than this (p50, ms) one at a time
+THROUGHPUT_MAX_MS = 1_000.0
+JSON = "application/sparql-results+json"
+FRESH = {"Accept": JSON, "Cache-Control": "no-cache"}
 
 
 def log(message: str) -> None:
@@ -165,9 +176,11 @@ def start_server(dist: Path, kind: str, store_dir: Path, endpoint: str, port: in
     from http_bench import wait_for
 
     env = {**os.environ, "AI45_DIST": str(dist), "AI45_STORE": kind,
-           "AI45_STORE_PATH": str(store_dir), "AI45_CACHE_BYTES": "0",
+           "AI45_STORE_PATH": str(store_dir),
            "AI45_QUERY_TIMEOUT_MS": "120000", "AI45_MAX_ROWS": "100000",
-           "AI45_ENDPOINT": endpoint, "AI45_BENCH_PREBUILT": "1", "PYTHONUNBUFFERED": "1"}
+           "AI45_ENDPOINT": endpoint, "AI45_BENCH_PREBUILT": "1", "PYTHONUNBUFFERED": "1",
+           # rdflib holds a million triples in some 3.5 GiB: more than the default cap
+           "AI45_WORKER_MEMORY_MB": "0"}
     with log_file.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "benchmarks" / "http_bench.py"), "--serve", str(port)],
@@ -191,9 +204,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def http_latencies(port: int, paths: dict[str, str], budget_s: float, rounds: int,
-                   accept: str = "application/sparql-results+json",
+                   headers: dict[str, str] | None = None,
                    method: str = "GET") -> dict[str, list[float]]:
-    """Sequential requests per path, over one keep-alive connection: p50/p99 of each."""
+    """Sequential requests per path, over one keep-alive connection: p50/p99 of each (by
+    default with `Cache-Control: no-cache`, so that ai45kg evaluates every one)."""
     out: dict[str, list[float]] = {}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     for name, path in paths.items():
@@ -201,7 +215,7 @@ def http_latencies(port: int, paths: dict[str, str], budget_s: float, rounds: in
         spent = 0.0
         for i in range(rounds + 1):
             t0 = time.perf_counter()
-            conn.request(method, path, headers={"Accept": accept})
+            conn.request(method, path, headers=FRESH if headers is None else headers)
             response = conn.getresponse()
             response.read()
             dt = time.perf_counter() - t0
@@ -217,14 +231,40 @@ def http_latencies(port: int, paths: dict[str, str], budget_s: float, rounds: in
     return out
 
 
-def throughput(port: int, query_path: str, seconds: float) -> tuple[Any, Any]:
-    from http_bench import hammer
+def loads(base: str, targets: dict[str, tuple[str, dict[str, str]]], seconds: float
+          ) -> dict[str, dict[str, Any]]:
+    """Throughput of each target (label -> path, headers) with CLIENTS clients, one warm-up
+    second first."""
+    from http_bench import measure_load
 
-    hammer(port, "warm-up", "GET", query_path, None, {}, CLIENTS, 1.0)
-    hello = hammer(port, "GET /hello", "GET", "/hello", None, {}, CLIENTS, seconds)
-    named = hammer(port, f"GET {query_path}", "GET", query_path, None,
-                   {"Accept": "application/sparql-results+json"}, CLIENTS, seconds)
-    return hello, named
+    out = {}
+    for label, (path, headers) in targets.items():
+        measure_load(base + path, headers, CLIENTS, 1.0)
+        out[label] = measure_load(base + path, headers, CLIENTS, seconds).__dict__
+    return out
+
+
+def throughput(port: int, latencies: dict[str, list[float]], seconds: float
+               ) -> dict[str, dict[str, Any]]:
+    """/hello, then each of THROUGHPUT_QUERIES fast enough to measure, from the response cache
+    and evaluated (Cache-Control: no-cache)."""
+    targets: dict[str, tuple[str, dict[str, str]]] = {"hello": ("/hello", {})}
+    for name in THROUGHPUT_QUERIES:
+        if latencies.get(name) and pct(latencies[name], 50) < THROUGHPUT_MAX_MS:
+            targets[f"{name} cached"] = (f"/queries/{name}.json", {"Accept": JSON})
+            targets[f"{name} uncached"] = (f"/queries/{name}.json", FRESH)
+    return loads(f"http://127.0.0.1:{port}", targets, seconds)
+
+
+def engine_throughput(url: str, texts: dict[str, str], latencies: dict[str, list[float]],
+                      seconds: float) -> dict[str, dict[str, Any]]:
+    """The same queries (parameters written in) sent straight to another engine's endpoint."""
+    targets = {}
+    for name in THROUGHPUT_QUERIES:
+        if name in texts and latencies.get(name) and pct(latencies[name], 50) < THROUGHPUT_MAX_MS:
+            targets[name] = ("?" + urllib.parse.urlencode({"query": texts[name]}),
+                             {"Accept": JSON})
+    return loads(url, targets, seconds)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,6 +383,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="most repetitions per query")
     parser.add_argument("--seconds", type=float, default=10.0, help="per throughput target")
     parser.add_argument("--no-peer", action="store_true", help="skip rdflib-endpoint")
+    parser.add_argument("--peer-max-ms", type=float, default=3000.0,
+                        help="at a larger size, skip the peer's queries slower than this at the "
+                             "size before (rdflib-endpoint takes minutes on some)")
+    parser.add_argument("--results-from", default="",
+                        help="a results.json of an earlier run whose sizes to show as well")
     parser.add_argument("--quick", action="store_true",
                         help="sizes real,100k; fewer repetitions; 3 s throughput runs")
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
@@ -374,12 +419,16 @@ def main() -> None:
     real = real.resolve()
     named = queries()
     names = sorted(named)
+    texts = {n: bind_terms(q.text, q.bind({})) for n, q in named.items()}
     peer = None if args.no_peer else peer_venv(work)
     results: dict[str, dict[str, Any]] = {}
+    if args.results_from:
+        earlier = json.loads(Path(args.results_from).read_text())
+        results.update({k: v for k, v in earlier.items() if k not in sizes})
     for size in sizes:
         dist = make_dist(work, size, real)
         total = sum(json.loads((dist / "manifest.json").read_text())["triples"].values())
-        results[size] = {"triples": total, "stores": {}, "peer": None}
+        results[size] = {"triples": total, "stores": {}, "peer": None, "engines": {}}
         for kind in stores:
             store_dir = work / f"oxigraph-{size}"
             shutil.rmtree(store_dir, ignore_errors=True)
@@ -405,14 +454,18 @@ def main() -> None:
             server = start_server(dist, kind, store_dir, args.endpoint, port,
                                   work / "server.log")
             try:
-                paths_ = {n: f"/queries/{n}.json" for n in names}
+                inproc = entry["inproc"]["latency"]
+                entry["unusable"] = {n: pct(inproc[n]["ms"], 50) for n in names
+                                     if pct(inproc[n]["ms"], 50) > USABLE_MS}
+                paths_ = {n: f"/queries/{n}.json" for n in names if n not in entry["unusable"]}
                 entry["http"] = http_latencies(port, paths_, args.budget, args.rounds)
-                hello, busy = throughput(port, "/queries/techniques-for-level.json",
-                                         args.seconds)
-                entry["throughput"] = {"hello": hello.rate, "query": busy.rate,
-                                       "errors": hello.errors + busy.errors}
+                entry["throughput"] = throughput(port, entry["http"], args.seconds)
             finally:
                 stop(server)
+            if kind == "remote":
+                log(f"{size}: the same queries straight to {args.endpoint}")
+                results[size]["engines"]["virtuoso"] = engine_throughput(
+                    args.endpoint, texts, entry["http"], args.seconds)
             results[size]["stores"][kind] = entry
         if peer is not None:
             log(f"{size}: rdflib-endpoint")
@@ -420,15 +473,28 @@ def main() -> None:
             t0 = time.perf_counter()
             server = start_peer(peer, dist, port, work / "peer.log")
             load = time.perf_counter() - t0
+            before = [r for s_, r in results.items()
+                      if s_ != size and r.get("peer") and r["triples"] < total]
+            slow = {}
+            if before:
+                previous = max(before, key=lambda r: r["triples"])["peer"]["http"]
+                slow = {n: pct(t, 50) for n, t in previous.items()
+                        if t and pct(t, 50) > args.peer_max_ms}
             try:
                 paths_ = {}
                 for n in names:
-                    text = bind_terms(named[n].text, named[n].bind({}))
-                    paths_[n] = "/?" + urllib.parse.urlencode({"query": text})
+                    if n in slow:
+                        continue
+                    paths_[n] = "/?" + urllib.parse.urlencode({"query": texts[n]})
+                timings = http_latencies(port, paths_, args.budget, args.rounds,
+                                         headers={"Accept": JSON})
                 results[size]["peer"] = {
                     "load_s": load,
-                    "http": http_latencies(port, paths_, args.budget, args.rounds),
+                    "http": {**{n: [] for n in slow}, **timings},
+                    "skipped": slow,
                 }
+                results[size]["engines"]["rdflib-endpoint"] = engine_throughput(
+                    f"http://127.0.0.1:{port}/", texts, timings, args.seconds)
             finally:
                 stop(server)
         (work / "results.json").write_text(json.dumps(results, indent=1))
@@ -450,9 +516,11 @@ def render(results: dict[str, Any], names: list[str], peer: str, args: argparse.
     out += ["", f"Latencies are p50 / p99 in milliseconds over up to {args.rounds} runs (at "
             f"most {args.budget:g} s per query) after one warm-up; in-process is `Backend.run` "
             "without worker processes, HTTP is `ai45kg serve` (gunicorn, 1 HTTP process, "
-            "2 query workers) with the response cache off. Throughput: "
-            f"{CLIENTS} concurrent keep-alive clients for {args.seconds:g} s on "
-            "/queries/techniques-for-level.json, against /hello of the same server. "
+            "8 threads, 2 query workers), each request with `Cache-Control: no-cache` so that "
+            "it is evaluated; a query slower in-process than the default time limit "
+            f"({USABLE_MS / 1000:.0f} s) is not run over HTTP. Throughput: {CLIENTS} "
+            f"concurrent keep-alive clients for {args.seconds:g} s per target ("
+            f"{'wrk, 2 threads' if shutil.which('wrk') else 'Python threads'}). "
             "rdflib-endpoint gets each query with its default parameters written in (it has no "
             "parameter binding); a ratio above 1 means ai45kg answers faster. Peak memory is "
             "the measuring process's (Python and the service's imports included; the next "
@@ -474,15 +542,7 @@ def render(results: dict[str, Any], names: list[str], peer: str, args: argparse.
         if r.get("peer"):
             out.append(f"| {size} | {r['triples']:,} | rdflib-endpoint (start) | "
                        f"{r['peer']['load_s']:.1f} | | | |")
-    out += ["", "## Throughput (16 clients)", "",
-            "| size | store | /hello req/s | named query req/s | query / hello |",
-            "|---|---|---:|---:|---:|"]
-    for size, r in results.items():
-        for kind, e in r["stores"].items():
-            t = e["throughput"]
-            ratio = t["query"] / t["hello"] if t["hello"] else float("nan")
-            out.append(f"| {size} | {kind} | {t['hello']:.0f} | {t['query']:.1f} | "
-                       f"{ratio:.3f} |")
+    out += throughput_tables(results)
     for size, r in results.items():
         kinds = list(r["stores"])
         out += ["", f"## Named queries, {size} ({r['triples']:,} triples): p50 / p99 ms", ""]
@@ -499,16 +559,65 @@ def render(results: dict[str, Any], names: list[str], peer: str, args: argparse.
             for k in kinds:
                 e = r["stores"][k]
                 ms = e["inproc"]["latency"][n]["ms"]
+                cells.append(f"{fmt(pct(ms, 50))} / {fmt(pct(ms, 99))}")
+                if n in e.get("unusable", {}):
+                    cells.append(f"not run (over the {USABLE_MS / 1000:.0f} s time limit)")
+                    continue
                 hs = e["http"][n]
-                cells += [f"{fmt(pct(ms, 50))} / {fmt(pct(ms, 99))}",
-                          f"{fmt(pct(hs, 50))} / {fmt(pct(hs, 99))}"]
+                cells.append(f"{fmt(pct(hs, 50))} / {fmt(pct(hs, 99))}")
             if r.get("peer"):
-                ps = r["peer"]["http"][n]
+                ps = r["peer"]["http"].get(n, [])
+                if n in r["peer"].get("skipped", {}):
+                    cells.append(f"not run ({r['peer']['skipped'][n] / 1000:.0f} s at a "
+                                 "smaller size)")
+                    cells += ["–"] * len(compared)
+                    out.append(f"| {n} | " + " | ".join(cells) + " |")
+                    continue
                 cells.append(f"{fmt(pct(ps, 50))} / {fmt(pct(ps, 99))}")
                 for k in compared:
-                    ours = pct(r["stores"][k]["http"][n], 50)
-                    cells.append(f"{pct(ps, 50) / ours:.1f}x" if ours else "–")
+                    ours = pct(r["stores"][k]["http"].get(n, []), 50)
+                    cells.append(f"{pct(ps, 50) / ours:.1f}x" if ours == ours else "–")
             out.append(f"| {n} | " + " | ".join(cells) + " |")
+    return out
+
+
+def throughput_tables(results: dict[str, Any]) -> list[str]:
+    """Requests/s with CLIENTS clients: /hello, each measured named query from the response
+    cache and evaluated, and the same queries sent straight to the other engines."""
+    out = ["", f"## Throughput ({CLIENTS} clients)", "",
+           "Each server's /hello is its ceiling; `cached` answers come from the response cache, "
+           "`uncached` requests send `Cache-Control: no-cache` so that every one is evaluated. "
+           "The engines get the same query text (parameters written in) at their own endpoint.",
+           "", "| size | server | target | req/s | p50 / p99 ms | / hello | errors |",
+           "|---|---|---|---:|---:|---:|---:|"]
+    for size, r in results.items():
+        for kind, e in r["stores"].items():
+            t = e.get("throughput") or {}
+            hello = (t.get("hello") or {}).get("rate") or float("nan")
+            for label, m in t.items():
+                out.append(f"| {size} | ai45kg ({kind}) | {label} | {m['rate']:.0f} | "
+                           f"{fmt(m['p50'])} / {fmt(m['p99'])} | {m['rate'] / hello:.2f} | "
+                           f"{m['errors']} |")
+        for engine, runs in (r.get("engines") or {}).items():
+            for label, m in runs.items():
+                out.append(f"| {size} | {engine} | {label} | {m['rate']:.0f} | "
+                           f"{fmt(m['p50'])} / {fmt(m['p99'])} | | {m['errors']} |")
+    out += ["", "Uncached ai45kg against the engines (ratio of requests/s, above 1: ai45kg "
+            "serves more):", "", "| size | store | query | / Virtuoso | / rdflib-endpoint |",
+            "|---|---|---|---:|---:|"]
+    for size, r in results.items():
+        engines = r.get("engines") or {}
+        for kind, e in r["stores"].items():
+            for name in THROUGHPUT_QUERIES:
+                ours = (e.get("throughput") or {}).get(f"{name} uncached")
+                if not ours:
+                    continue
+                cells = []
+                for engine in ("virtuoso", "rdflib-endpoint"):
+                    theirs = (engines.get(engine) or {}).get(name)
+                    cells.append(f"{ours['rate'] / theirs['rate']:.1f}x"
+                                 if theirs and theirs["rate"] else "–")
+                out.append(f"| {size} | {kind} | {name} | " + " | ".join(cells) + " |")
     return out
 
 

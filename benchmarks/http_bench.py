@@ -165,6 +165,58 @@ def hammer(port: int, name: str, method: str, path: str, body: bytes | None,
     return run
 
 
+@dataclass
+class Load:
+    """One throughput measurement: requests/s, latency percentiles (ms), failed requests."""
+
+    rate: float
+    p50: float
+    p99: float
+    errors: int
+    tool: str
+
+
+def measure_load(url: str, headers: dict[str, str], clients: int, seconds: float) -> Load:
+    """`clients` concurrent keep-alive connections on `url` for `seconds`: with wrk (2 threads)
+    where it is installed (Debian's `wrk`: a client in C leaves the CPUs to the server), else
+    with `hammer`'s Python threads (which take a share of the CPUs themselves)."""
+    import re
+    import shutil
+    import urllib.parse
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        run = hammer(int(parts.port or 80), url, "GET", path, None, headers, clients, seconds)
+        ms = sorted(x * 1000 for x in run.latencies)
+        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else float("nan")
+        return Load(run.rate, statistics.median(ms) if ms else float("nan"), p99, run.errors,
+                    "python")
+    command = [wrk, "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
+               "--timeout", "60s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+    def number(pattern: str) -> float:
+        found = re.search(pattern, out)
+        return float(found.group(1)) if found else 0.0
+
+    def millis(label: str) -> float:
+        found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not found:
+            return float("nan")
+        return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+    errors = int(number(r"Non-2xx or 3xx responses:\s+(\d+)"))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                              r"timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(int(x) for x in socket_errors.groups())
+    return Load(number(r"Requests/sec:\s+([\d.]+)"), millis("50"), millis("99"), errors, "wrk")
+
+
 def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -198,8 +250,7 @@ def ipc_table() -> list[str]:
     from kg import paths
     from kg.stores import open_store
     from service import executor
-    from service.backend import Outcome
-    from service.sparql import render
+    from service.results import render
 
     store = open_store("memory", Path(os.environ.get("AI45_DIST", paths.dist_dir())))
     rows = ["| result (10 000 rows/triples) | pickle + rebuild (ms) | serialise + parse (ms) |",
@@ -207,7 +258,6 @@ def ipc_table() -> list[str]:
     for label, query in (("SELECT ?s ?p ?o", "SELECT * WHERE { ?s ?p ?o } LIMIT 10000"),
                          ("CONSTRUCT", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10000")):
         reply = executor.evaluate(store, executor.Task(sparql=query, max_rows=10_000))
-        outcome = Outcome(reply.result, reply.truncated, 0.0)
         pickled, serialised = [], []
         for _ in range(3):  # best of three: the machine is shared
             t0 = time.perf_counter()
@@ -215,10 +265,10 @@ def ipc_table() -> list[str]:
             executor._from_wire(pickle.loads(wire))
             t1 = time.perf_counter()
             if reply.result.type == "SELECT":
-                data = render(outcome, "application/sparql-results+json")
+                data = render(reply.result, "application/sparql-results+json")
                 list(Result.parse(io.BytesIO(data), format="json"))
             else:
-                data = render(outcome, "application/n-triples")
+                data = render(reply.result, "application/n-triples")
                 Graph().parse(data=data, format="nt")
             t2 = time.perf_counter()
             pickled.append(t1 - t0)

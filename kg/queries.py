@@ -12,10 +12,13 @@ IRI parameter to instances of a class, which callers check against the data.
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -157,6 +160,49 @@ def load_all(directory: Path | None = None) -> dict[str, NamedQuery]:
     """Every named query in `directory` (default queries/), by name."""
     directory = directory or paths.QUERIES_DIR
     return {q.name: q for q in (parse_file(p) for p in sorted(directory.glob("*.rq")))}
+
+
+#: how long a running service trusts the catalogue it read before it looks at the files again
+RECHECK_S = 1.0
+
+
+class Catalogue(NamedTuple):
+    """The named queries of a directory as read at one moment; `stamp` changes with any .rq
+    file (name, modification time, size), so it can key cached answers."""
+
+    stamp: str
+    queries: dict[str, NamedQuery]
+
+
+_catalogues: dict[Path, tuple[float, Catalogue]] = {}
+
+
+def stamp(directory: Path) -> str:
+    """Names, modification times and sizes of the .rq files in `directory`, as one string."""
+    try:
+        with os.scandir(directory) as entries:
+            files = sorted((e.name, e.stat()) for e in entries if e.name.endswith(".rq"))
+    except OSError:
+        return ""
+    return ",".join(f"{name}:{st.st_mtime_ns}:{st.st_size}" for name, st in files)
+
+
+def catalogue(directory: Path | None = None) -> Catalogue:
+    """`load_all` for a long-running process: parsed again only when a file changed, and the
+    files looked at no more than every RECHECK_S seconds (an edited query is served within a
+    second, without a stat of every file on every request)."""
+    directory = directory or paths.QUERIES_DIR
+    now = time.monotonic()
+    known = _catalogues.get(directory)
+    if known is not None and now - known[0] < RECHECK_S:
+        return known[1]
+    current = stamp(directory)
+    if known is not None and known[1].stamp == current:
+        _catalogues[directory] = (now, known[1])
+        return known[1]
+    fresh = Catalogue(current, load_all(directory))
+    _catalogues[directory] = (now, fresh)
+    return fresh
 
 
 _DECLARED = re.compile(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?\s*:")

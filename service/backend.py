@@ -57,7 +57,7 @@ from kg import paths
 from kg.queries import with_default_prefixes
 from kg.stores import QueryResult, default_store_root, read_manifest
 
-from . import executor
+from . import executor, results
 from .cache import ResponseCache
 
 #: how many checked queries each Backend remembers (parsing costs milliseconds)
@@ -141,11 +141,19 @@ class QueryOutOfMemory(QueryError):
 
 @dataclass
 class Outcome:
-    """What `Backend.run` returns: the result, whether the row cap cut it, and the time taken."""
+    """What `Backend.run` returns: the result, whether the row cap cut it, and the time taken;
+    with `media`, the response body in it (and a result without rows or graph)."""
 
     result: QueryResult
     truncated: bool
     elapsed_ms: float
+    body: bytes | None = None
+
+    def rendered(self) -> bytes:
+        """The response body of a `run(..., media=...)`."""
+        if self.body is None:
+            raise RuntimeError("Backend.run was not given a media type to render")
+        return self.body
 
 
 class Backend:
@@ -391,6 +399,7 @@ class Backend:
         named_graph_uris: Sequence[str] | None = None,
         time_limit_ms: int | None = None,
         max_rows: int | None = None,
+        media: str | None = None,
     ) -> Outcome:
         """Check and evaluate one read-only query within the limits.
 
@@ -401,7 +410,8 @@ class Backend:
 
         `time_limit_ms` can only tighten QUERY_TIMEOUT_MS. `max_rows` replaces MAX_ROWS for
         this call (the service's own pages may need more rows than a public query gets; the
-        /sparql endpoint never passes it).
+        /sparql endpoint never passes it). With `media` (a type that service.results renders
+        for the query's form) the outcome carries the response body, written in the worker.
 
         Raises:
             QueryError: one of its subclasses, with a message a person can act on.
@@ -419,7 +429,10 @@ class Backend:
             named_graph_uris=named,
             base=self.base_iri,
             max_rows=rows,
+            media=media,
         )
+        if media is not None and not results.renders(checked.form, media):
+            raise ValueError(f"{media} is not a format for a {checked.form} query")
         generation = self._current().acquire()
         try:
             reply = generation.executor.execute(task, budget_ms / 1000.0)
@@ -458,7 +471,8 @@ class Backend:
         finally:
             generation.release()
         elapsed = (time.perf_counter() - started) * 1000.0
-        return Outcome(result=reply.result, truncated=reply.truncated, elapsed_ms=elapsed)
+        return Outcome(result=reply.result, truncated=reply.truncated, elapsed_ms=elapsed,
+                       body=reply.body)
 
     def _dataset(
         self,

@@ -5,6 +5,7 @@ content hash and the request: the query text (normalised: comments dropped, whit
 outside strings and IRIs made one space), the dataset parameters and the media type. That
 digest is the response's ETag, and the cache key: an entry can never be served for another
 build, and `Backend.reload()` empties the cache when the build changes, to free the memory.
+A request with `Cache-Control: no-cache` is evaluated afresh (and refreshes the kept answer).
 
 Used by /sparql (service.sparql) and the named-query routes (`cached_view`, a decorator of
 service.queries.show). Least recently used entries go first; a response larger than a quarter
@@ -23,7 +24,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from kg import paths
+from kg import queries as named
 
 #: response headers worth keeping with a cached body (the others are set per request)
 KEPT_HEADERS = ("Content-Type", "AI45-Truncated", "Content-Disposition", "Vary")
@@ -117,13 +118,13 @@ def digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def _queries_stamp() -> str:
-    """Changes when a .rq file changes (named queries are read per request)."""
-    try:
-        files = sorted(paths.QUERIES_DIR.glob("*.rq"))
-        return ",".join(f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in files)
-    except OSError:
-        return ""
+def lookup(cache: ResponseCache, key: str) -> Entry | None:
+    """The kept response for `key`, unless the request says `Cache-Control: no-cache` (RFC 9111
+    5.2.1.4: do not answer from a cache without validating): then the query is evaluated again
+    and its fresh answer replaces the kept one."""
+    if request.cache_control.no_cache:
+        return None
+    return cache.get(key)
 
 
 def cached_view(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,13 +143,13 @@ def cached_view(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         key = digest("view", backend.content_hash, request.path,
                      *sorted(f"{k}={v}" for k, vs in request.args.lists() for v in vs),
-                     request.headers.get("Accept", ""), _queries_stamp())
+                     request.headers.get("Accept", ""), named.catalogue().stamp)
         etag = key[:32]
         if request.if_none_match.contains_weak(etag):
             response = Response(status=304)
             _validators(response, etag)
             return response
-        hit = cache.get(key)
+        hit = lookup(cache, key)
         if hit is not None:
             response = hit.response()
             _validators(response, etag)

@@ -142,7 +142,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
     from kg import queries as named
 
     from .backend import Backend, QueryError
-    from .sparql import render
+    from .results import render
 
     raw: dict[str, str] = {}
     for item in params:
@@ -203,7 +203,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
     if result.type in ("SELECT", "ASK") and media in ("text/turtle", "application/n-triples",
                                                       "application/ld+json"):
         raise click.UsageError(f"a {result.type} query answers in table, json, csv, tsv or xml")
-    sys.stdout.buffer.write(render(outcome, media))
+    sys.stdout.buffer.write(render(result, media, truncated=outcome.truncated))
     sys.stdout.flush()
 
 

@@ -27,10 +27,11 @@ reserves some 400 MiB of address space for its threads at open that it never use
 that runs out of memory aborts, which the pool reports as WorkerOutOfMemory like Python's
 MemoryError.
 
-Results cross the process boundary as pickles of plain tuples of rdflib terms (a CONSTRUCT
-graph travels as a list of triples and is rebuilt in the parent): on this dataset that is faster
-than serialising to a SPARQL results format in the worker and parsing it back, and it leaves the
-choice of output format to the route (see benchmarks/http_bench.py for the numbers).
+A result crosses the process boundary as the response body when the caller names a media type
+(`Task.media`: the worker renders it with service.results, so that the web process, which holds
+one GIL for all its request threads, only moves bytes), else as pickles of plain tuples of rdflib
+terms (a CONSTRUCT graph travels as a list of triples and is rebuilt in the parent), for the
+pages that work with the terms.
 
 `QUERY_WORKERS=0` evaluates in the request thread instead: for tests and debugging only, as the
 time limit then cannot stop a running query.
@@ -117,6 +118,9 @@ class Task:
     named_graph_uris: list[str] | None = None
     base: str | None = None
     max_rows: int | None = None
+    #: when set, the worker answers with the response body in this media type
+    #: (service.results.render) instead of the result's terms
+    media: str | None = None
 
 
 @dataclass
@@ -132,10 +136,12 @@ class Call:
 
 @dataclass
 class Reply:
-    """A worker's answer: the result and whether the row cap cut it."""
+    """A worker's answer: the result and whether the row cap cut it; for a task with a media
+    type, `body` and a `result` that keeps only the query form (no rows, no graph)."""
 
     result: QueryResult
     truncated: bool
+    body: bytes | None = None
 
 
 @dataclass
@@ -177,6 +183,24 @@ def evaluate(store: Store, task: Task) -> Reply:
             truncated = True
     result.truncated = truncated
     return Reply(result=result, truncated=truncated)
+
+
+def answer(store: Store, task: Task) -> Reply | _Wire:
+    """What a worker sends back for `task`: the rendered body when the task names a media type
+    (bytes cross the pipe for a fraction of what rdflib terms cost to pickle and unpickle, and
+    the rendering runs in parallel, outside the web process), else the result's terms."""
+    reply = evaluate(store, task)
+    if task.media is None:
+        return _to_wire(reply)
+    return _rendered(reply, task)
+
+
+def _rendered(reply: Reply, task: Task) -> Reply:
+    from .results import render
+
+    body = render(reply.result, str(task.media), truncated=reply.truncated,
+                  max_rows=task.max_rows)
+    return Reply(QueryResult(reply.result.type, truncated=reply.truncated), reply.truncated, body)
 
 
 def _to_wire(reply: Reply) -> _Wire:
@@ -230,7 +254,8 @@ class InProcessExecutor:
     def execute(self, task: Task, time_limit_s: float) -> Reply:
         with self._lock:
             try:
-                return evaluate(self._store, task)
+                reply = evaluate(self._store, task)
+                return reply if task.media is None else _rendered(reply, task)
             except Exception as exc:
                 raise EvaluationError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -411,7 +436,7 @@ def _worker_main(
                 except Exception as exc:  # the caller gets it back as it was raised
                     reply = ("raised", exc)
             else:
-                reply = ("ok", _to_wire(evaluate(store, task)))
+                reply = ("ok", answer(store, task))
         except RemoteError as exc:
             reply = ("upstream", str(exc))
         except MemoryError:
@@ -605,7 +630,7 @@ class WorkerPool:
             return payload  # type: ignore[no-any-return]
         if status == "raised":
             raise payload
-        return _from_wire(payload)
+        return payload if isinstance(payload, Reply) else _from_wire(payload)
 
     def call(self, call: Call, time_limit_s: float) -> Any:
         """Run `call` in a free worker within `time_limit_s` (as `execute` does a query): its

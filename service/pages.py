@@ -270,7 +270,7 @@ def prefix_block() -> str:
 def examples() -> list[dict[str, Any]]:
     """The named queries, offered as examples on the query page."""
     try:
-        loaded = named.load_all()
+        loaded = named.catalogue().queries
     except named.QueryFileError as exc:
         current_app.logger.error("named queries do not load: %s", exc)
         return []

@@ -23,6 +23,7 @@ from . import negotiation as neg
 from .cache import cached_view
 from .labels import get_labels, results_table
 from .resources import split_extension
+from .results import content_type
 
 bp = Blueprint("queries", __name__)
 
@@ -31,6 +32,9 @@ RESERVED = {"format"}
 #: Accept: application/json arrives as its synonym application/sparql-results+json
 LIST_OFFERED = [neg.HTML, "application/json", "application/sparql-results+json"]
 MAX_HTML_ROWS = 2000
+#: (content hash, class, term) -> whether the term is an instance of the class (per process)
+_INSTANCE_CHECKS: dict[tuple[str, str, str], bool] = {}
+MAX_INSTANCE_CHECKS = 4096
 
 INSTANCES = """
 SELECT DISTINCT ?x WHERE { ?x a ?class . FILTER(isIRI(?x)) }
@@ -41,9 +45,8 @@ ASK { ?x a ?class }
 
 
 def load() -> dict[str, named.NamedQuery]:
-    """The named queries, read from queries/ (small files; reading them per request keeps a
-    running service in step with edits)."""
-    return named.load_all()
+    """The named queries of queries/, in step with edits to the files (kg.queries.catalogue)."""
+    return named.catalogue().queries
 
 
 def describe(q: named.NamedQuery) -> dict[str, Any]:
@@ -100,7 +103,6 @@ def show(name: str) -> Response:
     """Run one named query with its parameters; HTML table, JSON, CSV, TSV or XML."""
     from .backend import QueryError
     from .resources import negotiate
-    from .sparql import render
 
     loaded = load()
     ext = None
@@ -123,13 +125,13 @@ def show(name: str) -> Response:
     except named.ParamError as exc:
         return _bad_request(q, raw, str(exc), media)
     try:
-        outcome = backend.run(q.text, bindings=bindings)
+        outcome = backend.run(q.text, bindings=bindings,
+                              media=None if media == neg.HTML else media)
     except QueryError as exc:
         return _error(q, raw, exc.status, exc.message, media)
 
     if media != neg.HTML:
-        response = Response(render(outcome, media, max_rows=backend.max_rows),
-                            content_type=_content_type(media))
+        response = Response(outcome.rendered(), content_type=content_type(media))
         response.headers["AI45-Truncated"] = "true" if outcome.truncated else "false"
         response.headers["Content-Disposition"] = (
             f'inline; filename="{q.name}.{ext or neg.EXTENSIONS.get(media, "txt")}"'
@@ -173,6 +175,19 @@ def _bind(q: named.NamedQuery, raw: dict[str, str]) -> dict[str, Identifier]:
         raise
 
 
+def _is_instance(backend: Any, term: Identifier, cls: URIRef) -> bool:
+    """Whether the data types `term` with `cls`; remembered per build (a second query per
+    request otherwise, for an answer that only a new build changes)."""
+    key = (backend.content_hash, str(cls), term.n3())
+    known = _INSTANCE_CHECKS.get(key)
+    if known is None:
+        known = bool(backend.run(IS_INSTANCE, bindings={"x": term, "class": cls}).result.boolean)
+        if len(_INSTANCE_CHECKS) >= MAX_INSTANCE_CHECKS:
+            _INSTANCE_CHECKS.clear()
+        _INSTANCE_CHECKS[key] = known
+    return known
+
+
 def _allowed(cls: URIRef) -> str:
     return ", ".join(f"{_short(v.value)} ({v.text})" for v in _instances(cls))
 
@@ -184,8 +199,7 @@ def _check_classes(q: named.NamedQuery, bindings: dict[str, Identifier]) -> None
         if not p.instances_of or p.name not in bindings:
             continue
         cls = URIRef(p.instances_of)
-        ok = backend.run(IS_INSTANCE, bindings={"x": bindings[p.name], "class": cls}).result
-        if not ok.boolean:
+        if not _is_instance(backend, bindings[p.name], cls):
             raise named.ParamError(
                 f"parameter {p.name!r} must be a {get_labels().text(cls)}, got "
                 f"<{bindings[p.name]}>; allowed: {_allowed(cls)}"
@@ -233,13 +247,6 @@ def _downloads(q: named.NamedQuery, raw: dict[str, str], form: str) -> list[dict
         for ext in kinds
     ]
 
-
-def _content_type(media: str) -> str:
-    if media.startswith("text/") or media.endswith(("+json", "+xml")) or media in (
-        "application/n-triples", "application/trig", "application/n-quads",
-    ):
-        return f"{media}; charset=utf-8"
-    return media
 
 
 def _bad_request(q: named.NamedQuery, raw: dict[str, str], message: str, media: str) -> Response:

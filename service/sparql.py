@@ -25,19 +25,14 @@ All limits and refusals are `Backend.run`'s; this module only speaks HTTP.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
-from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
-from rdflib.term import Node
+from rdflib.namespace import RDF
 from werkzeug.exceptions import BadRequest, NotAcceptable, UnsupportedMediaType
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
@@ -47,7 +42,9 @@ from kg.namespaces import SD, VOID
 from kg.stores import normalise_query
 
 from . import negotiation
-from .backend import READ_ONLY, Backend, Outcome, QueryRefused
+from .backend import READ_ONLY, Backend, QueryRefused
+from .cache import lookup
+from .results import content_type
 
 bp = Blueprint("sparql", __name__)
 
@@ -55,7 +52,6 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "AI45-Truncated"
-RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 FORMATS = "http://www.w3.org/ns/formats/"
 #: media type -> W3C format IRI, for the service description
 FORMAT_IRIS = {
@@ -106,7 +102,7 @@ def endpoint() -> BaseResponse:
     etag = _etag(backend.content_hash, req, media)
     if _revalidated(etag):
         return _not_modified(etag)
-    cached = backend.cache.get(etag)
+    cached = lookup(backend.cache, etag)
     if cached is not None:
         response = cached.response()
         _cacheable(response, etag)
@@ -115,9 +111,10 @@ def endpoint() -> BaseResponse:
         req.query,
         default_graph_uris=req.default_graph_uris or None,
         named_graph_uris=req.named_graph_uris or None,
+        media=media,
     )
-    body = render(outcome, media, max_rows=backend.max_rows)
-    response = Response(body, content_type=_content_type(media))
+    body = outcome.rendered()
+    response = Response(body, content_type=content_type(media))
     response.headers[TRUNCATED_HEADER] = "true" if outcome.truncated else "false"
     response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
     response.headers["AI45-Cache"] = "miss"
@@ -338,175 +335,6 @@ def _not_modified(etag: str) -> Response:
     return response
 
 
-def _content_type(media: str) -> str:
-    if media.startswith("text/") or media.endswith(("+json", "+xml")) or media in (
-        "application/n-triples", "application/trig", "application/n-quads",
-    ):
-        return f"{media}; charset=utf-8"
-    return media
-
-
-# ---------------------------------------------------------------------------------------------
-# writing results
-
-
-def render(outcome: Outcome, media: str, *, max_rows: int | None = None) -> bytes:
-    """A query's outcome in one of the negotiated media types (also for the named queries'
-    .json / .csv variants).
-
-    Raises:
-        ValueError: `media` does not fit the query form (the caller negotiated wrongly).
-    """
-    result = outcome.result
-    if result.type in ("SELECT", "ASK"):
-        writer = _RESULT_WRITERS.get(media)
-        if writer is None:
-            raise ValueError(f"{media} is not a SPARQL results format")
-        return writer(outcome, max_rows)
-    graph = result.graph if result.graph is not None else Graph()
-    fmt = negotiation.RDFLIB_FORMATS.get(media)
-    if fmt is None:
-        raise ValueError(f"{media} is not an RDF format")
-    if fmt == "nquads":  # a CONSTRUCT result is one default graph: N-Quads = N-Triples
-        fmt = "nt"
-    return graph.serialize(format=fmt, encoding="utf-8")
-
-
-def _json_term(term: Node) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": str(term)}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype is not None:
-            out["datatype"] = str(term.datatype)
-        return out
-    return {"type": "literal", "value": str(term)}
-
-
-def _truncation_note(outcome: Outcome, max_rows: int | None) -> dict[str, object]:
-    if not outcome.truncated:
-        return {}
-    limit = f"at {max_rows} rows " if max_rows else ""
-    return {
-        "truncated": True,
-        "note": f"the results were cut {limit}(setting MAX_ROWS); add LIMIT/OFFSET to page "
-        "through them",
-    }
-
-
-def _write_json(outcome: Outcome, max_rows: int | None) -> bytes:
-    result = outcome.result
-    doc: dict[str, object]
-    if result.type == "ASK":
-        doc = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        bindings = [
-            {var: _json_term(value) for var, value in zip(result.vars, row, strict=False)
-             if value is not None}
-            for row in result.rows
-        ]
-        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-    doc.update(_truncation_note(outcome, max_rows))
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _write_xml(outcome: Outcome, max_rows: int | None) -> bytes:
-    result = outcome.result
-    root = ET.Element("sparql", xmlns=RESULTS_NS)
-    head = ET.SubElement(root, "head")
-    if result.type == "ASK":
-        ET.SubElement(root, "boolean").text = "true" if result.boolean else "false"
-    else:
-        for var in result.vars:
-            ET.SubElement(head, "variable", name=var)
-        results = ET.SubElement(root, "results")
-        for row in result.rows:
-            element = ET.SubElement(results, "result")
-            for var, value in zip(result.vars, row, strict=False):
-                if value is None:
-                    continue
-                binding = ET.SubElement(element, "binding", name=var)
-                if isinstance(value, URIRef):
-                    ET.SubElement(binding, "uri").text = str(value)
-                elif isinstance(value, BNode):
-                    ET.SubElement(binding, "bnode").text = str(value)
-                else:
-                    attrs = {}
-                    if isinstance(value, Literal) and value.language:
-                        attrs["xml:lang"] = value.language
-                    elif isinstance(value, Literal) and value.datatype is not None:
-                        attrs["datatype"] = str(value.datatype)
-                    ET.SubElement(binding, "literal", attrs).text = str(value)
-    if outcome.truncated:
-        root.insert(0, ET.Comment(" " + str(_truncation_note(outcome, max_rows)["note"]) + " "))
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def _csv_value(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
-def _write_csv(outcome: Outcome, max_rows: int | None) -> bytes:
-    """SPARQL 1.1 Query Results CSV: header without '?', CRLF, plain values. ASK (which the
-    format does not define) is written as Jena does: `_askResult` and true/false."""
-    result = outcome.result
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    if result.type == "ASK":
-        writer.writerows([["_askResult"], ["true" if result.boolean else "false"]])
-    else:
-        writer.writerow(result.vars)
-        writer.writerows([_csv_value(v) for v in row] for row in result.rows)
-    return out.getvalue().encode("utf-8")
-
-
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _tsv_value(term: Node | None) -> str:
-    """A term in Turtle / SPARQL syntax, as SPARQL 1.1 TSV requires."""
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    return str(term)
-
-
-def _write_tsv(outcome: Outcome, max_rows: int | None) -> bytes:
-    """SPARQL 1.1 Query Results TSV: header of `?var`s, terms in SPARQL syntax, LF."""
-    result = outcome.result
-    if result.type == "ASK":
-        lines: Iterable[str] = ["?_askResult", "true" if result.boolean else "false"]
-    else:
-        lines = ["\t".join("?" + v for v in result.vars)]
-        lines = [*lines, *("\t".join(_tsv_value(v) for v in row) for row in result.rows)]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-_RESULT_WRITERS = {
-    "application/sparql-results+json": _write_json,
-    "application/sparql-results+xml": _write_xml,
-    "text/csv": _write_csv,
-    "text/tab-separated-values": _write_tsv,
-}
-
 
 # ---------------------------------------------------------------------------------------------
 # service description
@@ -530,7 +358,7 @@ def service_description(overrides: Sequence[str]) -> BaseResponse:
     graph = describe_service(backend, request.base_url)
     fmt = negotiation.RDFLIB_FORMATS[media]
     body = graph.serialize(format="nt" if fmt == "nquads" else fmt, encoding="utf-8")
-    response = Response(body, content_type=_content_type(media))
+    response = Response(body, content_type=content_type(media))
     _cacheable(response, etag)
     return response
 

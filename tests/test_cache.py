@@ -119,6 +119,20 @@ def test_errors_are_never_cached(cached_client: FlaskClient) -> None:
         assert "AI45-Cache" not in response.headers
 
 
+def test_no_cache_in_the_request_evaluates_again(cached_client: FlaskClient) -> None:
+    """RFC 9111 5.2.1.4: a request with Cache-Control: no-cache is not answered from the cache;
+    its fresh answer replaces the kept one, and requests without the header get that."""
+    first = get(cached_client, LAYERS)
+    fresh = get(cached_client, LAYERS, **{"Cache-Control": "no-cache"})
+    assert (first.headers["AI45-Cache"], fresh.headers["AI45-Cache"]) == ("miss", "miss")
+    assert fresh.get_data() == first.get_data()
+    assert fresh.headers["ETag"] == first.headers["ETag"]
+    assert get(cached_client, LAYERS).headers["AI45-Cache"] == "hit"
+    named = [cached_client.get("/queries/levels.csv", headers=h).headers["AI45-Cache"]
+             for h in ({}, {"Cache-Control": "no-cache"}, {"Cache-Control": "max-age=0"}, {})]
+    assert named == ["miss", "miss", "hit", "hit"]
+
+
 def test_without_a_cache_every_query_is_evaluated(make_app: Callable[..., Flask]) -> None:
     client = make_app(CACHE_BYTES=0, QUERY_WORKERS=1).test_client()
     assert [get(client, LAYERS).headers["AI45-Cache"] for _ in range(2)] == ["miss", "miss"]

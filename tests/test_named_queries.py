@@ -110,6 +110,29 @@ def test_a_header_parameter_that_is_not_a_variable_is_refused(tmp_path: Path) ->
         named.load_all(tmp_path)
 
 
+def test_a_running_service_sees_an_edited_query_within_a_recheck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kg.queries.catalogue re-reads the files once RECHECK_S has passed and a file changed;
+    until then it answers from what it read (no stat of every file per request)."""
+    clock = [1000.0]
+    monkeypatch.setattr(named.time, "monotonic", lambda: clock[0])
+    header = "#+ summary: {}\n#+ description: d\n"
+    (tmp_path / "one.rq").write_text(header.format("first") + "ASK {}\n")
+    first = named.catalogue(tmp_path)
+    assert first.queries["one"].title == "first"
+    (tmp_path / "one.rq").write_text(header.format("second, longer") + "ASK {}\n")
+    (tmp_path / "two.rq").write_text(header.format("new") + "ASK {}\n")
+    assert named.catalogue(tmp_path) is first  # within RECHECK_S
+    clock[0] += named.RECHECK_S
+    again = named.catalogue(tmp_path)
+    assert again.stamp != first.stamp
+    assert {n: q.title for n, q in again.queries.items()} == {"one": "second, longer",
+                                                               "two": "new"}
+    clock[0] += named.RECHECK_S
+    assert named.catalogue(tmp_path) is again  # nothing changed: nothing parsed
+
+
 def test_parameters_are_typed_and_checked() -> None:
     q = named.load_all()["techniques-for-level"]
     assert q.bind({}) == {"level": AI45R["level/autonomy"]}
