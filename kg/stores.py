@@ -50,7 +50,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Identifier, Node
 
 from .load import bind_prefixes
-from .terms import from_ox, to_ox
+from .terms import FromOxMemo, from_ox, to_ox
 
 QueryType = TypingLiteral["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
@@ -969,6 +969,8 @@ class OxigraphStore(Store):
         #: (predicate, value) -> the datatypes the build has for it: for blank-node subjects,
         #: whose labels the store does not keep
         self._by_property: dict[tuple[Node, int], set[str]] = {}
+        #: answer terms converted to rdflib, remembered across queries (read-only data)
+        self._terms = FromOxMemo()
 
     def _restore(self, triples: Iterable[tuple[Node, Node, Node]]
                  ) -> Iterator[tuple[Node, Node, Node]]:
@@ -1032,11 +1034,12 @@ class OxigraphStore(Store):
             names = [v.value for v in answer.variables]
             rows: list[tuple[Node | None, ...]] = []
             truncated = False
+            convert = self._terms
             for solution in answer:
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append(tuple(from_ox(solution[n]) for n in names))
+                rows.append(tuple(convert(solution[n]) for n in names))
             order = ordered_vars(text, names)
             if order != names:
                 index = [names.index(n) for n in order]

@@ -25,6 +25,30 @@ def to_ox(term: Node) -> OxTerm:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+class FromOxMemo:
+    """`from_ox` that remembers what it converted, for a store that answers query after query
+    over one read-only dataset: the same IRIs and labels come back in answer after answer, and
+    an rdflib Literal costs microseconds to build (a dict lookup is a fraction of that). Bounded:
+    emptied when it holds `size` terms."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._known: dict[OxTerm, Node] = {}
+
+    def __call__(self, term: OxTerm | None) -> Node | None:
+        if term is None:
+            return None
+        known = self._known.get(term)
+        if known is None:
+            known = from_ox(term)
+            if known is None:
+                return None
+            if len(self._known) >= self.size:
+                self._known.clear()
+            self._known[term] = known
+        return known
+
+
 def from_ox(term: OxTerm | ox.DefaultGraph | None) -> Node | None:
     """A pyoxigraph term as an rdflib term (None for the default graph or an unbound value)."""
     if term is None or isinstance(term, ox.DefaultGraph):

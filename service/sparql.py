@@ -43,7 +43,7 @@ from kg.stores import normalise_query
 
 from . import negotiation
 from .backend import READ_ONLY, Backend, QueryRefused
-from .cache import lookup
+from .cache import lookup, not_modified, revalidated, validators
 from .results import content_type
 
 bp = Blueprint("sparql", __name__)
@@ -100,12 +100,12 @@ def endpoint() -> BaseResponse:
             return redirect(page, code=303)
     media = negotiate(offered, req.formats)
     etag = _etag(backend.content_hash, req, media)
-    if _revalidated(etag):
-        return _not_modified(etag)
+    if revalidated(etag):
+        return not_modified(etag)
     cached = lookup(backend.cache, etag)
     if cached is not None:
         response = cached.response()
-        _cacheable(response, etag)
+        validators(response, etag)
         return response
     outcome = backend.run(
         req.query,
@@ -119,7 +119,7 @@ def endpoint() -> BaseResponse:
     response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
     response.headers["AI45-Cache"] = "miss"
     backend.cache.put(etag, body, response.headers.items())
-    _cacheable(response, etag)
+    validators(response, etag)
     return response
 
 
@@ -316,25 +316,6 @@ def _etag(content_hash: str, req: ProtocolRequest, media: str) -> str:
     return h.hexdigest()[:32]
 
 
-def _cacheable(response: Response, etag: str) -> None:
-    response.set_etag(etag, weak=True)
-    max_age = int(current_app.config.get("CACHE_MAX_AGE", 300))
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.vary.add("Accept")
-
-
-def _revalidated(etag: str) -> bool:
-    """A GET or HEAD whose If-None-Match names this ETag (on other methods the header asks for
-    something else, RFC 9110 13.1.2, so it is ignored)."""
-    return request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag)
-
-
-def _not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    _cacheable(response, etag)
-    return response
-
-
 
 # ---------------------------------------------------------------------------------------------
 # service description
@@ -353,13 +334,13 @@ def service_description(overrides: Sequence[str]) -> BaseResponse:
     etag = hashlib.sha256(
         f"sd\0{backend.content_hash}\0{media}\0{request.base_url}".encode()
     ).hexdigest()[:32]
-    if _revalidated(etag):
-        return _not_modified(etag)
+    if revalidated(etag):
+        return not_modified(etag)
     graph = describe_service(backend, request.base_url)
     fmt = negotiation.RDFLIB_FORMATS[media]
     body = graph.serialize(format="nt" if fmt == "nquads" else fmt, encoding="utf-8")
     response = Response(body, content_type=content_type(media))
-    _cacheable(response, etag)
+    validators(response, etag)
     return response
 
 
