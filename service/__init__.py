@@ -39,4 +39,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .security import install as install_security
 
     install_security(app)
+    from .cache import CacheMiddleware
+
+    backend = app.extensions["ai45kg"]
+    app.wsgi_app = CacheMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, lambda: (backend.cache, backend.content_hash))
     return app

@@ -1,15 +1,24 @@
-"""An in-process cache of rendered query responses, bounded in bytes (CACHE_BYTES).
+"""The response cache: rendered answers kept in process, bounded in bytes (CACHE_BYTES).
 
-The dataset is read-only between builds, so a response is fully determined by the build's
-content hash and the request: the query text (normalised: comments dropped, whitespace runs
-outside strings and IRIs made one space), the dataset parameters and the media type. That
-digest is the response's ETag, and the cache key: an entry can never be served for another
-build, and `Backend.reload()` empties the cache when the build changes, to free the memory.
-A request with `Cache-Control: no-cache` is evaluated afresh (and refreshes the kept answer).
+The dataset is read-only between builds, so an answer is fully determined by the build's content
+hash and the request. Two things follow from that:
 
-Used by /sparql (service.sparql) and the named-query routes (`cached_view`, a decorator of
-service.queries.show). Least recently used entries go first; a response larger than a quarter
-of the budget is not kept. The cache is per HTTP process (gunicorn WORKERS each have their own).
+- validators: /sparql and the named-query routes give each answer a weak ETag from the content
+  hash and what the answer depends on (for /sparql the query text normalised: comments dropped,
+  whitespace runs outside strings and IRIs made one space; the dataset parameters; the media
+  type), `Cache-Control: public, max-age=CACHE_MAX_AGE` and `Vary: Accept`; `If-None-Match` gets a
+  304 without evaluating anything (`validators`, `revalidated`, `not_modified`, `cached_view`).
+- `CacheMiddleware`, in front of the whole app (as Django's per-site cache): a plain GET whose
+  answer is kept is answered from here, without Flask's request handling, which costs more than
+  sending the bytes. The key is the build's content hash and the request as it arrived: URL,
+  Accept, Origin (CORS headers depend on it) and the state of the queries/ files. Routes mark what
+  may be kept with `AI45-Cache: miss` (results of /sparql and the named queries, never HTML); a
+  request with `Cache-Control: no-cache` (RFC 9111 5.2.1.4) is evaluated again and its answer
+  replaces the kept one. An entry can never be served for another build, and `Backend.reload()`
+  empties the cache when the build changes, to free the memory.
+
+Least recently used entries go first; a response larger than a quarter of the budget is not kept.
+The cache is per HTTP process (gunicorn WORKERS each have their own).
 """
 
 from __future__ import annotations
@@ -26,9 +35,10 @@ from flask import Response, current_app, request
 
 from kg import queries as named
 
-#: response headers worth keeping with a cached body (the others are set per request)
-KEPT_HEADERS = ("Content-Type", "AI45-Truncated", "Content-Disposition", "Vary")
 CACHE_HEADER = "AI45-Cache"
+#: response headers that belong to one response, not to the answer: never kept
+PER_RESPONSE = frozenset({"ai45-cache", "server-timing", "date", "server", "set-cookie",
+                          "connection", "transfer-encoding", "keep-alive"})
 HIT_HEADERS = ((CACHE_HEADER, "hit"), ("Server-Timing", "cache;desc=hit"))
 
 
@@ -40,9 +50,6 @@ class Entry:
     @property
     def size(self) -> int:
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200
-
-    def response(self) -> Response:
-        return Response(self.body, headers=[*self.headers, *HIT_HEADERS])
 
 
 class ResponseCache:
@@ -74,7 +81,8 @@ class ResponseCache:
 
     def put(self, key: str, body: bytes, headers: Iterable[tuple[str, str]]) -> bool:
         """Keep a response; False when it is too large for the budget (or caching is off)."""
-        entry = Entry(bytes(body), tuple((k, v) for k, v in headers if k in KEPT_HEADERS))
+        entry = Entry(bytes(body),
+                      tuple((k, v) for k, v in headers if k.lower() not in PER_RESPONSE))
         if not self.enabled or entry.size > self.max_bytes // 4:
             return False
         with self._lock:
@@ -87,12 +95,6 @@ class ResponseCache:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= dropped.size
         return True
-
-    def store(self, key: str, response: Response) -> bool:
-        """Keep a finished 200 response (its body and the headers in KEPT_HEADERS)."""
-        if response.status_code != 200 or response.is_streamed:
-            return False
-        return self.put(key, response.get_data(), response.headers.items())
 
     def clear(self) -> None:
         with self._lock:
@@ -114,28 +116,73 @@ def digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def lookup(cache: ResponseCache, key: str) -> Entry | None:
-    """The kept response for `key`, unless the request says `Cache-Control: no-cache` (RFC 9111
-    5.2.1.4: do not answer from a cache without validating): then the query is evaluated again
-    and its fresh answer replaces the kept one."""
-    if request.cache_control.no_cache:
-        return None
-    return cache.get(key)
+class CacheMiddleware:
+    """WSGI middleware that answers a plain GET from the response cache (see the module
+    docstring), and keeps the answers the app marks with `AI45-Cache: miss`."""
+
+    def __init__(self, wsgi_app: Any, cache: Callable[[], tuple[ResponseCache, str]]) -> None:
+        #: the app below; `cache()` gives the cache and the content hash being served now
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        cache, content_hash = self.cache()
+        if (not cache.enabled or environ.get("REQUEST_METHOD") != "GET"
+                or "HTTP_IF_NONE_MATCH" in environ):  # the route revalidates without evaluating
+            return self.wsgi_app(environ, start_response)
+        key = request_key(environ, content_hash)
+        if not _no_cache(environ.get("HTTP_CACHE_CONTROL", "")):
+            hit = cache.get(key)
+            if hit is not None:
+                start_response("200 OK", [*hit.headers, *HIT_HEADERS])
+                return [hit.body]
+        answer: dict[str, Any] = {}
+
+        def keep_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None
+                        ) -> Any:
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, keep_status)
+        headers = answer.get("headers") or []
+        if not (str(answer.get("status", "")).startswith("200 ")
+                and (CACHE_HEADER, "miss") in headers):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        cache.put(key, data, headers)
+        return [data]
+
+
+def request_key(environ: dict[str, Any], content_hash: str) -> str:
+    """What a kept GET answer depends on: the build, the URL as sent, and the request headers
+    that the answer varies on (Accept; Origin, for CORS)."""
+    return digest("get", content_hash, environ.get("wsgi.url_scheme", ""),
+                  environ.get("HTTP_HOST", ""), environ.get("SCRIPT_NAME", ""),
+                  environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                  environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_ORIGIN", ""),
+                  named.catalogue().stamp)
+
+
+def _no_cache(cache_control: str) -> bool:
+    return any(d.split("=", 1)[0].strip().lower() == "no-cache" for d in cache_control.split(","))
 
 
 def cached_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Cache a named-query route's non-HTML answers, with a weak ETag and If-None-Match.
-
-    The key holds the build's content hash, the path, every query-string value, the Accept
-    header and the state of the queries/ files. HTML pages are never kept (they may carry
-    per-response details); other 200 answers are, within CACHE_BYTES.
+    """Make a named-query route's non-HTML answers cacheable: a weak ETag (from the build's
+    content hash, the path, every query-string value, the Accept header and the state of the
+    queries/ files), If-None-Match, and the mark that lets CacheMiddleware keep them. HTML pages
+    are never kept (they may carry per-response details).
     """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         backend = current_app.extensions["ai45kg"]
-        cache: ResponseCache | None = getattr(backend, "cache", None)
-        if request.method not in ("GET", "HEAD") or cache is None:
+        if request.method not in ("GET", "HEAD"):
             return view(*args, **kwargs)
         key = digest("view", backend.content_hash, request.path,
                      *sorted(f"{k}={v}" for k, vs in request.args.lists() for v in vs),
@@ -143,16 +190,10 @@ def cached_view(view: Callable[..., Any]) -> Callable[..., Any]:
         etag = key[:32]
         if revalidated(etag):
             return not_modified(etag)
-        hit = lookup(cache, key)
-        if hit is not None:
-            response = hit.response()
-            validators(response, etag)
-            return response
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and response.mimetype != "text/html":
             response.headers[CACHE_HEADER] = "miss"
             validators(response, etag)
-            cache.store(key, response)
         return response
 
     return wrapper

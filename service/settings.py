@@ -41,7 +41,8 @@ SETTINGS: list[Setting] = [
             "(Virtuoso's /sparql-auth)."),
     Setting("CACHE_BYTES", 64 * 2**20,
             "Size of the in-process cache of rendered query answers, in bytes, per HTTP "
-            "process; 0: off. Keyed by ETag, so a new build never gets an old answer."),
+            "process; 0: off. Keyed by the build's content hash, so a new build never gets an old "
+            "answer."),
     Setting("BASE_IRI", "https://w3id.org/ai45/",
             "IRI prefix of the resources; /id/..., /ontology and /graph/... are served under it."),
     Setting("QUERY_TIMEOUT_MS", 10_000, "Wall-clock limit of one query; the work is killed after."),

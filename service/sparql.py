@@ -43,7 +43,7 @@ from kg.stores import normalise_query
 
 from . import negotiation
 from .backend import READ_ONLY, Backend, QueryRefused
-from .cache import lookup, not_modified, revalidated, validators
+from .cache import CACHE_HEADER, not_modified, revalidated, validators
 from .results import content_type
 
 bp = Blueprint("sparql", __name__)
@@ -102,11 +102,6 @@ def endpoint() -> BaseResponse:
     etag = _etag(backend.content_hash, req, media)
     if revalidated(etag):
         return not_modified(etag)
-    cached = lookup(backend.cache, etag)
-    if cached is not None:
-        response = cached.response()
-        validators(response, etag)
-        return response
     outcome = backend.run(
         req.query,
         default_graph_uris=req.default_graph_uris or None,
@@ -117,8 +112,7 @@ def endpoint() -> BaseResponse:
     response = Response(body, content_type=content_type(media))
     response.headers[TRUNCATED_HEADER] = "true" if outcome.truncated else "false"
     response.headers["Server-Timing"] = f"query;dur={outcome.elapsed_ms:.1f}"
-    response.headers["AI45-Cache"] = "miss"
-    backend.cache.put(etag, body, response.headers.items())
+    response.headers[CACHE_HEADER] = "miss"  # CacheMiddleware keeps it (GET)
     validators(response, etag)
     return response
 

@@ -62,13 +62,16 @@ def test_a_cache_of_zero_bytes_is_off() -> None:
     assert cache.get("k") is None
 
 
-def test_only_content_headers_are_kept() -> None:
+def test_headers_of_one_response_are_not_kept() -> None:
     cache = ResponseCache(10_000)
     cache.put("k", b"x", [("Content-Type", "text/csv"), ("Set-Cookie", "a=b"),
-                          ("AI45-Truncated", "false")])
+                          ("AI45-Truncated", "false"), ("AI45-Cache", "miss"),
+                          ("Server-Timing", "query;dur=1.0"), ("Date", "today"),
+                          ("Access-Control-Allow-Origin", "*")])
     entry = cache.get("k")
     assert entry is not None
-    assert dict(entry.headers) == {"Content-Type": "text/csv", "AI45-Truncated": "false"}
+    assert dict(entry.headers) == {"Content-Type": "text/csv", "AI45-Truncated": "false",
+                                   "Access-Control-Allow-Origin": "*"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,10 +96,11 @@ def test_a_repeated_query_comes_from_the_cache(cached_client: FlaskClient) -> No
 
 
 def test_comments_and_spacing_do_not_change_the_etag(cached_client: FlaskClient) -> None:
+    """The ETag is of the normalised query (the kept answer is of the URL as sent)."""
     base = get(cached_client, LAYERS)
     spaced = get(cached_client, LAYERS.replace(" ", "\n   ") + "\n# a comment\n")
     assert spaced.headers["ETag"] == base.headers["ETag"]
-    assert spaced.headers["AI45-Cache"] == "hit"
+    assert spaced.get_data() == base.get_data()
     assert cached_client.get("/sparql", query_string={"query": "  " + LAYERS},
                              headers={"Accept": JSON, "If-None-Match": base.headers["ETag"]}
                              ).status_code == 304
@@ -117,6 +121,42 @@ def test_errors_are_never_cached(cached_client: FlaskClient) -> None:
         response = get(cached_client, "SELECT * WHERE {")
         assert response.status_code == 400
         assert "AI45-Cache" not in response.headers
+
+
+def test_a_kept_answer_is_the_whole_response(cached_client: FlaskClient) -> None:
+    """A hit is answered before Flask: it must carry every header the route and the security
+    hooks gave the answer, and only what differs per response may differ."""
+    first = get(cached_client, LAYERS, Origin="https://example.org")
+    second = get(cached_client, LAYERS, Origin="https://example.org")
+    assert second.headers["AI45-Cache"] == "hit"
+    assert second.headers["Server-Timing"] == "cache;desc=hit"
+    assert first.headers["Server-Timing"].startswith("query;dur=")
+    per_response = {"AI45-Cache", "Server-Timing"}
+    assert ({k: v for k, v in second.headers.items() if k not in per_response}
+            == {k: v for k, v in first.headers.items() if k not in per_response})
+    for name in ("ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin",
+                 "X-Content-Type-Options", "Content-Length", "AI45-Truncated"):
+        assert second.headers[name] == first.headers[name]
+    # what the answer varies on is part of the key: another Accept is another answer
+    csv = cached_client.get("/sparql", query_string={"query": LAYERS},
+                            headers={"Accept": "text/csv"})
+    assert (csv.mimetype, csv.headers["AI45-Cache"]) == ("text/csv", "miss")
+    # POST is never answered from the cache
+    posted = cached_client.post("/sparql", data=LAYERS.encode(), headers={
+        "Content-Type": "application/sparql-query", "Accept": JSON})
+    assert posted.status_code == 200 and posted.headers["AI45-Cache"] == "miss"
+    assert posted.get_data() == first.get_data()
+
+
+def test_a_kept_answer_is_never_given_to_another_origin(make_app: Callable[..., Flask]) -> None:
+    client = make_app(CACHE_BYTES=2**20, QUERY_WORKERS=1,
+                      CORS_ORIGINS="https://a.example").test_client()
+    allowed = [get(client, LAYERS, Origin="https://a.example") for _ in range(2)]
+    assert [r.headers["AI45-Cache"] for r in allowed] == ["miss", "hit"]
+    assert allowed[1].headers["Access-Control-Allow-Origin"] == "https://a.example"
+    other = get(client, LAYERS, Origin="https://b.example")
+    assert other.headers["AI45-Cache"] == "miss"
+    assert "Access-Control-Allow-Origin" not in other.headers
 
 
 def test_no_cache_in_the_request_evaluates_again(cached_client: FlaskClient) -> None:
