@@ -816,8 +816,9 @@ DERIVED_INTEGERS = frozenset(XSD_NS + t for t in (
     "unsignedByte"))
 #: store directories kept beside the current one (the previous build, for a quick rollback)
 KEEP_STORES = 2
-#: the layout of a store directory; a store of another format is loaded again
-STORE_FORMAT = 2
+#: the layout of a store directory; a store of another format is loaded again (3: the default
+#: graph holds the union of the named graphs)
+STORE_FORMAT = 3
 
 
 def default_store_root(dist: Path) -> Path:
@@ -888,12 +889,12 @@ def prepare_oxigraph(dist: Path, path: Path) -> dict:
         started = time.perf_counter()
         try:
             store = ox.Store(str(staging))
-            store.bulk_load(path=str(dist / DATASET_NQUADS), format=ox.RdfFormat.N_QUADS)
+            store.bulk_extend(_with_union(dist / DATASET_NQUADS))
             store.flush()
             literals = _keep_literals(dist / DATASET_NQUADS, staging / STORE_LITERALS)
-            quads = len(store)
             graphs = sorted(g.value for g in store.named_graphs()
                             if isinstance(g, ox.NamedNode))
+            quads = sum(manifest.get("triples", {}).values()) or len(store)
             del store
             gc.collect()
             marker = {
@@ -916,6 +917,23 @@ def prepare_oxigraph(dist: Path, path: Path) -> dict:
             raise
         _prune_stores(path)
         return marker
+
+
+def _with_union(nquads: Path) -> Iterator[Any]:
+    """Every quad of `nquads`, each followed by its triple in the default graph.
+
+    The store's default graph is then the union of the named graphs, as the service's default
+    graph is, materialised: Oxigraph evaluates a query over one graph two to four times faster
+    than over the union of several (`use_default_graph_as_union`), which it computes per pattern
+    (on the paper's build, p50 of works-for-concept 0.50 -> 0.23 ms, levels 1.7 -> 0.50 ms,
+    techniques-for-level 2.7 -> 0.75 ms). One pass over one parse keeps the blank nodes of both
+    copies the same (the bulk loader would rename them)."""
+    import pyoxigraph as ox
+
+    default = ox.DefaultGraph()
+    for quad in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
+        yield quad
+        yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
 
 
 def _keep_literals(nquads: Path, out: Path) -> int:
@@ -1022,8 +1040,7 @@ class OxigraphStore(Store):
         if default_graph_uris is not None or named_graph_uris is not None:
             options["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris or []]
             options["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris or []]
-        elif not query_shape(text).has_dataset_clause:
-            options["use_default_graph_as_union"] = True
+        # otherwise the store's default graph is the union of the named graphs (_with_union)
         shape = query_shape(text)
         if shape.form == "DESCRIBE":
             return self._describe(text, base, options, max_rows)
@@ -1094,13 +1111,10 @@ class OxigraphStore(Store):
         return _graph_result("DESCRIBE", self._restore(description), max_rows)  # type: ignore[arg-type]
 
     def _default_graphs(self, options: dict[str, Any]) -> list[Any]:
-        """The graphs that make the query's default graph, as pyoxigraph graph names (None: all
-        graphs, the union)."""
+        """The graphs that make the query's default graph, as pyoxigraph graph names."""
         if "default_graph" in options:
             return list(options["default_graph"])  # type: ignore[call-overload]
-        if options.get("use_default_graph_as_union"):
-            return [None]
-        return [self._ox.DefaultGraph()]
+        return [self._ox.DefaultGraph()]  # the union of the named graphs (_with_union)
 
     def graph_names(self) -> list[URIRef]:
         return sorted(self._graphs)
