@@ -200,6 +200,8 @@ TRUSTED_PARSES = {
     ("kg/rdfsafe.py", "target.parse(data=text, format=fmt, **kwargs)"): "the guarded parse",
     ("kg/rdfsafe.py", "Graph()).parse(data=line + \"\\n\","): "the guarded line check",
     ("kg/push.py", "ox.parse(path=str(dist / DATASET_NQUADS)"): "the build's own N-Quads",
+    ("kg/stores.py", "ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)"):
+        "the build's own N-Quads, loaded into the Oxigraph store",
     ("kg/synth.py", "ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)"): "generated data",
     ("kg/stores.py", "self._ox.parse(path=str(path), format=self._ox.RdfFormat.N_QUADS)"):
         "the Oxigraph store's own literal file, written when the store was loaded",
