@@ -59,6 +59,8 @@ USABLE_MS = 10_000.0
 THROUGHPUT_MAX_MS = 1_000.0
 JSON = "application/sparql-results+json"
 FRESH = {"Accept": JSON, "Cache-Control": "no-cache"}
+#: one request that takes longer than this is not measured (the query is reported as such)
+REQUEST_TIMEOUT_S = 300.0
 
 
 def log(message: str) -> None:
@@ -209,15 +211,22 @@ def http_latencies(port: int, paths: dict[str, str], budget_s: float, rounds: in
     """Sequential requests per path, over one keep-alive connection: p50/p99 of each (by
     default with `Cache-Control: no-cache`, so that ai45kg evaluates every one)."""
     out: dict[str, list[float]] = {}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
     for name, path in paths.items():
         times: list[float] = []
         spent = 0.0
         for i in range(rounds + 1):
             t0 = time.perf_counter()
-            conn.request(method, path, headers=FRESH if headers is None else headers)
-            response = conn.getresponse()
-            response.read()
+            try:
+                conn.request(method, path, headers=FRESH if headers is None else headers)
+                response = conn.getresponse()
+                response.read()
+            except TimeoutError:
+                log(f"{name}: no answer in {REQUEST_TIMEOUT_S:.0f} s; not measured")
+                times = []
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+                break
             dt = time.perf_counter() - t0
             spent += dt
             if response.status != 200:
@@ -342,6 +351,18 @@ def fmt(ms: float) -> str:
     return f"{ms:.1f}" if ms < 100 else f"{ms:.0f}"
 
 
+def save(work: Path, results: dict[str, Any]) -> None:
+    """Write what has been measured so far (a later failure loses nothing measured)."""
+    (work / "results.json").write_text(json.dumps(results, indent=1))
+
+
+def commit() -> str:
+    """The project's commit (with `+` when the work tree has changes), to tell runs apart."""
+    done = subprocess.run(["git", "describe", "--always", "--dirty=+"], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "unknown"
+
+
 def machine() -> list[str]:
     import importlib.metadata as md
 
@@ -383,6 +404,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="most repetitions per query")
     parser.add_argument("--seconds", type=float, default=10.0, help="per throughput target")
     parser.add_argument("--no-peer", action="store_true", help="skip rdflib-endpoint")
+    parser.add_argument("--peer-sizes", default="real,100k,1m",
+                        help="sizes at which to run rdflib-endpoint (at 1M it takes most of an "
+                             "hour to load and answer)")
     parser.add_argument("--peer-max-ms", type=float, default=3000.0,
                         help="at a larger size, skip the peer's queries slower than this at the "
                              "size before (rdflib-endpoint takes minutes on some)")
@@ -428,7 +452,9 @@ def main() -> None:
     for size in sizes:
         dist = make_dist(work, size, real)
         total = sum(json.loads((dist / "manifest.json").read_text())["triples"].values())
-        results[size] = {"triples": total, "stores": {}, "peer": None, "engines": {}}
+        results[size] = {"triples": total, "stores": {}, "peer": None, "engines": {},
+                         "commit": commit(), "when": time.strftime("%Y-%m-%d %H:%M UTC",
+                                                                    time.gmtime())}
         for kind in stores:
             store_dir = work / f"oxigraph-{size}"
             shutil.rmtree(store_dir, ignore_errors=True)
@@ -467,7 +493,8 @@ def main() -> None:
                 results[size]["engines"]["virtuoso"] = engine_throughput(
                     args.endpoint, texts, entry["http"], args.seconds)
             results[size]["stores"][kind] = entry
-        if peer is not None:
+            save(work, results)
+        if peer is not None and size in args.peer_sizes.split(","):
             log(f"{size}: rdflib-endpoint")
             port = free_port()
             t0 = time.perf_counter()
@@ -497,7 +524,7 @@ def main() -> None:
                     f"http://127.0.0.1:{port}/", texts, timings, args.seconds)
             finally:
                 stop(server)
-        (work / "results.json").write_text(json.dumps(results, indent=1))
+        save(work, results)
     report = render(results, names, peer_version(peer) if peer else "", args)
     print("\n".join(report))
     if args.write:
@@ -507,9 +534,13 @@ def main() -> None:
 
 def render(results: dict[str, Any], names: list[str], peer: str, args: argparse.Namespace
            ) -> list[str]:
+    # sizes in their natural order, also when some come from an earlier run (--results-from)
+    results = {k: results[k] for k in sorted(results, key=lambda k: list(SIZES).index(k))}
+    runs = "; ".join(f"{k}: {r.get('when', '?')}, commit {r.get('commit', '?')}"
+                     for k, r in results.items())
     out = ["# Benchmark results", "",
            "Written by `make bench` (benchmarks/bench.py); the latest run, on this machine:", "",
-           *machine()]
+           *machine(), f"- sizes measured: {runs}"]
     if peer:
         out.append(f"- peer: rdflib-endpoint {peer.split()[0]} (rdflib {peer.split()[-1]}), "
                    "in its own venv")
