@@ -154,8 +154,9 @@ SKOS_CONCEPTS = PREFIXES + """SELECT ?concept ?class ?scheme ?p ?o WHERE {
   ?concept skos:inScheme ?scheme ; a ?class .
   ?class rdfs:subClassOf ai45:FrameworkConcept .
   ?concept ?p ?o .
-  VALUES ?p { skos:prefLabel skos:altLabel skos:definition ai45:subKindOf ai45:inLayer
-              ai45:partOfFramework ai45:placedAtLevel ai45:implementsPrinciple
+  VALUES ?p { skos:prefLabel skos:altLabel skos:hiddenLabel skos:definition ai45:subKindOf
+              ai45:inLayer ai45:relevantToLayer ai45:partOfFramework ai45:placedAtLevel
+              ai45:focusedOnLevel ai45:implementsPrinciple
               ai45:basedOnFramework ai45:hasRiskAspect ai45:hasSafetyLine }
 }
 """
@@ -170,19 +171,21 @@ SKOS_SCHEME_AND_CLASSES = PREFIXES + """SELECT ?s ?p ?o WHERE {
 """
 
 #: properties whose object is a broader concept of the subject, in order of preference
-BROADER = (AI45.subKindOf, AI45.inLayer, AI45.partOfFramework, AI45.placedAtLevel,
-           AI45.implementsPrinciple, AI45.basedOnFramework)
+BROADER = (AI45.subKindOf, AI45.inLayer, AI45.relevantToLayer, AI45.partOfFramework,
+           AI45.placedAtLevel, AI45.focusedOnLevel, AI45.implementsPrinciple, AI45.basedOnFramework)
 #: properties whose subject is a broader concept of the object
 NARROWER = (AI45.hasRiskAspect, AI45.hasSafetyLine)
 
 
 def skos_graph(runner: Runner, *, graph_names: Sequence[str] | None = None) -> Graph:
     """The taxonomy as SKOS only: one skos:ConceptScheme, its skos:Concepts with prefLabel,
-    altLabel and definition, skos:broader / skos:narrower, skos:inScheme, skos:topConceptOf and
+    altLabel (names the paper prints), hiddenLabel (the project's search labels) and definition,
+    skos:broader / skos:narrower, skos:inScheme, skos:topConceptOf and
     skos:hasTopConcept, and rdfs:label; no OWL and no ai45 terms.
 
-    The hierarchy: a technique under its broader technique or else its layer; a layer, level,
-    rung or dimension under its framework; a representative model under its level; a red-line
+    The hierarchy: a technique sub-kind under its technique, a technique or method family under
+    its layer; a layer, level, rung or dimension under its framework; a representative model or
+    a task under its level; a red-line
     risk under the red line; a safety line under the law; the Causal Ladder under the law it
     implements, the Matrix under the Causal Ladder. Concepts of a kind with no broader concept
     in the data (governance measures, threats, practices, initiatives) are gathered under a top
@@ -251,9 +254,10 @@ def skos_graph(runner: Runner, *, graph_names: Sequence[str] | None = None) -> G
             g.add((c, SKOS.prefLabel, o))
             g.add((c, RDFS.label, o))
         pref_text = {str(o) for o in pref}
-        for o in ps.get(SKOS.altLabel, []):
-            if str(o) not in pref_text:
-                g.add((c, SKOS.altLabel, o))
+        for p in (SKOS.altLabel, SKOS.hiddenLabel):
+            for o in ps.get(p, []):
+                if str(o) not in pref_text:
+                    g.add((c, p, o))
         for o in ps.get(SKOS.definition, []):
             g.add((c, SKOS.definition, o))
     for c, parents in broader.items():

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from . import paths
@@ -95,6 +95,12 @@ class ParsedCitation:
     #: the sentence up to the bracket: the context the concept matcher reads (not stored)
     sentence: str = ""
     line: int = 0
+    #: the rest of the sentence after the bracket (read by the matcher, not stored)
+    after: str = ""
+    #: whether the bracket is the only citation group of its sentence
+    alone: bool = True
+    #: the title of the heading of the section the bracket stands in ("" before the first)
+    heading: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,18 +497,35 @@ def _sentence(before: str) -> str:
     return text[cut + 2 :] if cut >= 0 else text
 
 
+def _sentence_after(after: str) -> str:
+    """The rest of the sentence after a bracket (up to the next ". " of the line)."""
+    text = collapse_ws(strip_emphasis(after))
+    cut = text.find(". ")
+    return (text[:cut] if cut >= 0 else text.rstrip(".")).lstrip(" ,;:")
+
+
+def _alone(raw: str, start: int, end: int) -> bool:
+    """Whether the bracket at raw[start:end] is the only citation group of its sentence."""
+    first = raw.rfind(". ", 0, start)
+    last = raw.find(". ", end)
+    sentence = raw[first + 2 if first >= 0 else 0 : last if last >= 0 else len(raw)]
+    return len(_CITATION.findall(sentence)) == 1
+
+
 def parse_citations(text: str) -> list[ParsedCitation]:
     """Every bracketed citation group of the body (before "References"), in reading order, with
     the section it stands in ("abstract" before the first numbered heading)."""
     lines = text.splitlines()
     end = references_line_index(lines)
     section = "abstract"
+    heading = ""
     current: tuple[int, ...] = ()
     out: list[ParsedCitation] = []
     for idx, raw in enumerate(lines[: end if end is not None else len(lines)]):
         number = _heading_number(raw)
         if number is not None and _follows(_section_key(number), current):
             section, current = number, _section_key(number)
+            heading = plain(_HEADING.match(raw).group(2))  # type: ignore[union-attr]
             continue
         where = section
         if (fig := _FIGURE.match(raw)) is not None:
@@ -520,6 +543,9 @@ def parse_citations(text: str) -> list[ParsedCitation]:
                     anchor=_anchor(before),
                     sentence=_sentence(before),
                     line=idx + 1,
+                    after=_sentence_after(raw[m.end() :]),
+                    alone=_alone(raw, m.start(), m.end()),
+                    heading=heading if where == section else "",
                 )
             )
     return out
@@ -540,19 +566,34 @@ def _occurs(text: str, start: int, label: str) -> bool:
     return not (label[-1].isalnum() and end < len(text) and text[end].isalnum())
 
 
+_OWN_BRACKET = re.compile(r"[\s\"')]*\[\d")
+
+
+def _occurrences(
+    text: str, labels: Sequence[tuple[str, URIRef]]
+) -> Iterable[tuple[int, int, str, URIRef]]:
+    """(start, end, label, concept) of every label standing at word boundaries in ``text``."""
+    for lab, iri in labels:
+        for m in re.finditer(re.escape(lab), text):
+            if _occurs(text, m.start(), lab):
+                yield m.start(), m.end(), lab, iri
+
+
 def match_concept(
     citation: ParsedCitation, concept_labels: Mapping[URIRef, Sequence[str]]
 ) -> URIRef | None:
-    """The framework concept a citation group supports, from the words before the bracket.
+    """The framework concept a citation group supports: what its sentence is about.
 
-    (1) A label that ends the anchor (after trailing punctuation, quotes and closing parentheses):
-    "Machine Unlearning [..]", "(RLHF) [..]"; the longest such label wins. (2) Otherwise the label
+    (1) A name that ends the anchor (after trailing punctuation, quotes and closing parentheses):
+    "Machine Unlearning [..]", "(RLHF) [..]"; the longest such name wins. (2) Otherwise the name
     that occurs last earlier in the same sentence ("Explicit control generation involves ... tone
-    [87]"). (3) Otherwise None.
+    [87]"), unless a bracket of its own follows it ("GPT-4 [66], which ... language [79]": [79]
+    is not about GPT-4). (3) Otherwise, if the bracket is the only one of its sentence, the first
+    name in the rest of the sentence ("... reinforcement learning [..] ..., placing these methods
+    within the Intervenable Layer"). (4) Otherwise the concept the section's heading names
+    ("2.3 Yellow Line: Early Warning Indicators ..."), the longest name found in it. (5) None.
+    Names are every label (preferred, alternative and hidden) of the concepts.
     """
-    context = fold(_sentence(citation.sentence or citation.anchor))
-    if not context:
-        return None
     labels = sorted(
         {
             (fold(lab).rstrip(_TRAILING), iri)
@@ -562,25 +603,38 @@ def match_concept(
         key=lambda pair: (-len(pair[0]), str(pair[1]), pair[0]),
     )
     labels = [(lab, iri) for lab, iri in labels if lab]
+    context = fold(_sentence(citation.sentence or citation.anchor))
     tail = context.rstrip(_TRAILING)
     for lab, iri in labels:  # longest first
-        if tail.endswith(lab) and _occurs(tail, len(tail) - len(lab), lab):
+        if tail and tail.endswith(lab) and _occurs(tail, len(tail) - len(lab), lab):
             return iri
     best: tuple[int, int, URIRef] | None = None
-    for lab, iri in labels:
-        for m in re.finditer(re.escape(lab), context):
-            if _occurs(context, m.start(), lab):
-                candidate = (m.end(), len(lab), iri)
-                if best is None or candidate[:2] > best[:2]:
-                    best = candidate
-    return best[2] if best else None
+    for _start, end, lab, iri in _occurrences(context, labels):
+        if _OWN_BRACKET.match(context, end):
+            continue
+        candidate = (end, len(lab), iri)
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    if best is not None:
+        return best[2]
+    if citation.alone and citation.after:
+        found = sorted(_occurrences(fold(citation.after), labels),
+                       key=lambda o: (o[0], o[0] - o[1]))
+        if found:
+            return found[0][3]
+    if citation.heading:
+        found = sorted(_occurrences(fold(citation.heading), labels),
+                       key=lambda o: (o[0] - o[1], o[0]))
+        if found:
+            return found[0][3]
+    return None
 
 
 def load_concept_labels(
     framework_file: Path | None = None, ontology_file: Path | None = None
 ) -> dict[URIRef, list[str]]:
-    """The labels (rdfs:label, skos:prefLabel, skos:altLabel) of every framework concept in
-    framework.ttl: resources typed with ai45:FrameworkConcept or one of its subclasses.
+    """The names (rdfs:label, skos:prefLabel, skos:altLabel, skos:hiddenLabel) of every framework
+    concept in framework.ttl: resources typed with ai45:FrameworkConcept or one of its subclasses.
 
     Raises:
         SourceError: the framework file cannot be parsed (missing is not an error: no labels).
@@ -601,7 +655,7 @@ def load_concept_labels(
     for subject in sorted((s for s in typed if isinstance(s, URIRef)), key=str):
         found = {
             str(o)
-            for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+            for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
             for o in data.objects(subject, p)
             if isinstance(o, Literal)
         }
@@ -784,6 +838,14 @@ def paper_versions(paper_file: Path | None = None) -> dict[str, VersionInfo]:
     return out
 
 
+def paper_authors(paper_file: Path | None = None) -> set[URIRef]:
+    """The paper's own authors (ai45:Person in paper.ttl): where one of them authored a cited
+    work, that authorship points to the same resource."""
+    graph = Graph()
+    parse_turtle(paper_file or paths.PAPER_FILE, graph)
+    return {p for p in graph.subjects(RDF.type, AI45.Person) if isinstance(p, URIRef)}
+
+
 def _resolve_versions(
     files: Sequence[Path],
     overrides: Mapping[str | Path, str | URIRef] | None,
@@ -853,7 +915,7 @@ def import_papers(
         parsed.append((version, refs, parse_citations(text)))
 
     works, fuzzy = _match_works(parsed, notes)
-    graph = _build_graph(parsed, works, framework_labels, warnings)
+    graph = _build_graph(parsed, works, framework_labels, warnings, paper_authors(paper_file))
     for message in warnings:
         log.warning("%s", message)
     for message in [*fuzzy, *notes]:
@@ -918,6 +980,12 @@ def _en(text: str) -> Literal:
     return Literal(text, lang="en")
 
 
+def person_iri(name: str) -> URIRef:
+    """The person of a printed author name: one resource per name as the lists print it (the
+    paper's own authors have the same IRIs in paper.ttl). A public, stable identifier."""
+    return AI45R[f"person/{'-'.join(slug_words(name)) or 'unnamed'}"]
+
+
 def work_iri(slug: str) -> URIRef:
     """The IRI of a cited work: ``https://w3id.org/ai45/id/work/<slug>``."""
     return AI45R[f"work/{slug}"]
@@ -956,8 +1024,24 @@ def _section_phrase(section: str) -> str:
     return f"section {section}"
 
 
-def _add_work(graph: Graph, work: _Work) -> None:
-    """The cited work with the fields of its kept entry and its ordered authorships."""
+def _add_person(graph: Graph, name: str, known: set[URIRef]) -> URIRef:
+    """The person node of an author name; the paper's own authors are described in paper.ttl."""
+    person = person_iri(name)
+    graph.add((person, RDF.type, FOAF.Person))
+    graph.add((person, FOAF.name, Literal(name)))
+    graph.add((person, RDFS.label, _en(name)))
+    graph.add((person, SKOS.prefLabel, _en(name)))
+    if person not in known:
+        graph.add(
+            (person, SKOS.definition, _en("An author of works cited by the paper, named as the "
+                                          "reference lists print the name."))
+        )
+    return person
+
+
+def _add_work(graph: Graph, work: _Work, known: set[URIRef]) -> None:
+    """The cited work with the fields of its kept entry, its ordered authorships and their
+    people (organisations keep only the printed name)."""
     ref = work.canonical
     w = work_iri(work.slug)
     graph.add((w, RDF.type, AI45.CitedWork))
@@ -983,6 +1067,8 @@ def _add_work(graph: Graph, work: _Work) -> None:
         graph.add((a, RDF.type, AI45.Authorship))
         graph.add((a, AI45.authorName, Literal(name)))
         graph.add((a, AI45.authorPosition, Literal(str(k), datatype=XSD.positiveInteger)))
+        if not is_organisation(name):
+            graph.add((a, AI45.author, _add_person(graph, name, known)))
         label = f"{name}, author {k} of {short}"
         graph.add((a, RDFS.label, _en(label)))
         graph.add((a, SKOS.prefLabel, _en(label)))
@@ -1059,12 +1145,13 @@ def _build_graph(
     works: Mapping[tuple[URIRef, int], _Work],
     framework_labels: Mapping[URIRef, Sequence[str]],
     warnings: list[str],
+    known_people: set[URIRef],
 ) -> Graph:
     graph = Graph()
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True, replace=True)
     for work in {id(w): w for w in works.values()}.values():
-        _add_work(graph, work)
+        _add_work(graph, work, known_people)
     for version, refs, citations in parsed:
         graph.add((version.iri, AI45.referenceCount, Literal(len(refs))))
         ref_iris = {

@@ -55,7 +55,8 @@ PREFIXES: dict[str, str] = {
 #: name cannot contain an unescaped "/", so ai45r:level/autonomy is not valid syntax)
 RESOURCE_KINDS = (
     "law", "state", "line", "risk", "initiative", "framework", "rung", "layer", "dimension",
-    "technique", "level", "reliance", "model", "governance", "threat", "practice", "evidence",
+    "technique", "family", "task", "level", "reliance", "model", "governance", "threat", "practice",
+    "evidence",
     "work", "paper", "person", "org", "scheme", "rule",
 )
 PREFIXES.update({kind: f"{AI45R}{kind}/" for kind in RESOURCE_KINDS})

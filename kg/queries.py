@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -109,22 +109,31 @@ def expand(value: str) -> str:
     return value
 
 
-def parse_file(path: Path) -> NamedQuery:
-    """Read one .rq file and its header."""
-    name = path.stem
-    if not _NAME.match(name):
-        raise QueryFileError(f"{path}: query names are lower-case words joined by hyphens")
-    text = path.read_text(encoding="utf-8")
-    meta: dict[str, str] = {}
-    params: list[Param] = []
-    restrictions: dict[str, str] = {}
+def _header(path: Path, text: str) -> Iterator[tuple[int, str, str]]:
+    """The (line, key, value) of each '#+ key: value' header line of a .rq file."""
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             continue
         key, sep, value = line[2:].partition(":")
         if not sep:
             raise QueryFileError(f"{path}:{lineno}: header lines read '#+ key: value'")
-        key, value = key.strip(), value.strip()
+        yield lineno, key.strip(), value.strip()
+
+
+def _read(path: Path) -> str:
+    if not _NAME.match(path.stem):
+        raise QueryFileError(f"{path}: query names are lower-case words joined by hyphens")
+    return path.read_text(encoding="utf-8")
+
+
+def parse_file(path: Path) -> NamedQuery:
+    """Read one .rq file and its header."""
+    name = path.stem
+    text = _read(path)
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    restrictions: dict[str, str] = {}
+    for lineno, key, value in _header(path, text):
         if key == "param":
             parts = [p.strip() for p in value.split("|")]
             if len(parts) != 4 or parts[1] not in PARAM_TYPES:
@@ -160,6 +169,36 @@ def load_all(directory: Path | None = None) -> dict[str, NamedQuery]:
     """Every named query in `directory` (default queries/), by name."""
     directory = directory or paths.QUERIES_DIR
     return {q.name: q for q in (parse_file(p) for p in sorted(directory.glob("*.rq")))}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A competency question: a question a reader asks of the paper, and the generic SPARQL
+    query over the public vocabulary that answers it (queries/examples/NN-slug.rq). They run as
+    tests (with their answers worked out from the paper) and read as a tutorial."""
+
+    name: str
+    question: str
+    topic: str
+    explanation: str
+    text: str
+
+
+EXAMPLE_KEYS = ("question", "topic", "explanation")
+
+
+def load_examples(directory: Path | None = None) -> list[Example]:
+    """The competency questions of `directory` (default queries/examples/), in file order."""
+    directory = directory or paths.QUERIES_DIR / "examples"
+    out = []
+    for path in sorted(directory.glob("*.rq")):
+        text = _read(path)
+        meta = {key: value for _, key, value in _header(path, text)}
+        missing = [k for k in EXAMPLE_KEYS if not meta.get(k)]
+        if missing:
+            raise QueryFileError(f"{path}: header lacks '#+ {missing[0]}:'")
+        out.append(Example(path.stem, meta["question"], meta["topic"], meta["explanation"], text))
+    return out
 
 
 #: how long a running service trusts the catalogue it read before it looks at the files again

@@ -40,8 +40,9 @@ COUNTS = """
 PREFIX ai45: <https://w3id.org/ai45/ontology#>
 SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {
   VALUES ?class {
-    ai45:Layer ai45:TrustworthinessLevel ai45:Technique ai45:GovernanceMeasure
-    ai45:RepresentativeModel ai45:Threat ai45:SafetyPractice ai45:RedLineRisk ai45:CitedWork
+    ai45:Layer ai45:TrustworthinessLevel ai45:Technique ai45:TechniqueSubKind ai45:MethodFamily
+    ai45:GovernanceMeasure ai45:RepresentativeModel ai45:Task ai45:Threat ai45:SafetyPractice
+    ai45:RedLineRisk ai45:CitedWork
     ai45:Reference ai45:CitationGroup ai45:PaperVersion ai45:FrameworkConcept
   }
   ?x a ?class .
@@ -230,9 +231,9 @@ def home_counts() -> dict[str, Any]:
     by_class = {str(c): int(n) for c, n in backend.run(COUNTS).result.rows}
     evidence = {_status(s): int(n) for s, n in backend.run(EVIDENCE_COUNTS).result.rows}
     labels = get_labels()
-    order = ["Layer", "TrustworthinessLevel", "Technique", "GovernanceMeasure",
-             "RepresentativeModel", "Threat", "SafetyPractice", "RedLineRisk", "CitedWork",
-             "Reference", "CitationGroup", "PaperVersion"]
+    order = ["Layer", "TrustworthinessLevel", "Technique", "TechniqueSubKind", "MethodFamily",
+             "GovernanceMeasure", "RepresentativeModel", "Task", "Threat", "SafetyPractice",
+             "RedLineRisk", "CitedWork", "Reference", "CitationGroup", "PaperVersion"]
     classes = []
     for local in order:
         iri = str(AI45[local])
@@ -279,6 +280,24 @@ def examples() -> list[dict[str, Any]]:
          "url": url_for("queries.show", name=q.name)}
         for q in loaded.values()
     ]
+
+
+@bp.route("/examples")
+def competency_questions() -> Response:
+    """The competency questions as a tutorial: each question of the paper, how the vocabulary
+    answers it, and its query, ready to run in the editor."""
+    try:
+        loaded = named.load_examples()
+    except named.QueryFileError as exc:
+        current_app.logger.error("competency questions do not load: %s", exc)
+        loaded = []
+    topics: dict[str, list[dict[str, Any]]] = {}
+    for ex in loaded:
+        topics.setdefault(ex.topic, []).append(
+            {"name": ex.name, "question": ex.question, "explanation": ex.explanation,
+             "text": ex.text, "run": url_for("pages.query", query=ex.text)})
+    body = render_template("examples.html", topics=topics, count=len(loaded))
+    return Response(body, 200, mimetype="text/html")
 
 
 def download_links(query: str, form: str) -> list[dict[str, Any]]:

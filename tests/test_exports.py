@@ -39,7 +39,7 @@ def bib(runner: OxigraphRunner) -> str:
 def test_the_skos_export_has_only_skos_and_rdfs_terms(skos: Graph) -> None:
     allowed = (str(SKOS), str(RDF), str(RDFS))
     assert {str(p) for p in skos.predicates()} <= {str(SKOS[n]) for n in (
-        "prefLabel", "altLabel", "definition", "broader", "narrower", "inScheme",
+        "prefLabel", "altLabel", "hiddenLabel", "definition", "broader", "narrower", "inScheme",
         "topConceptOf", "hasTopConcept")} | {str(RDF.type), str(RDFS.label)}
     assert all(str(p).startswith(allowed) for p in skos.predicates())
     assert set(skos.objects(None, RDF.type)) == {SKOS.Concept, SKOS.ConceptScheme}

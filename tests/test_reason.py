@@ -14,10 +14,8 @@ from kg.stores import load_built_dataset
 
 LEVELS = ["perception", "reasoning", "decision-making", "autonomy", "collaboration"]
 AA = {"supervised-fine-tuning", "machine-unlearning"}
-INT = {"intervention-based-methods", "reinforcement-learning-based-methods",
-       "feedback-based-value-alignment", "scalable-oversight", "mechanistic-interpretability",
-       "adversarial-training", "learning-from-x-feedback", "rlhf", "rlaif",
-       "controllable-generation", "explicit-control-generation", "implicit-control-generation"}
+INT = {"feedback-based-value-alignment", "scalable-oversight", "mechanistic-interpretability",
+       "adversarial-training", "learning-from-x-feedback", "controllable-generation"}
 REFL = {"mental-models", "value-reflection", "counterfactual-interpretability"}
 
 
@@ -39,18 +37,44 @@ def test_supports_level_follows_layer_reliance(ds: Dataset) -> None:
 
 def test_inferred_facts_are_only_in_the_inferred_graph(ds: Dataset) -> None:
     assert list(ds.graph(GRAPH_FRAMEWORK).triples((None, AI45.supportsLevel, None))) == []
-    assert (AI45R["technique/rlhf"], AI45.inLayer, AI45R["layer/intervenable"]) not in \
-        ds.graph(GRAPH_FRAMEWORK)
-    assert (AI45R["technique/rlhf"], AI45.inLayer, AI45R["layer/intervenable"]) in \
-        ds.graph(GRAPH_INFERRED)
+    lxf = AI45R["technique/learning-from-x-feedback"]
+    rlhf_work = AI45R["work/ouyang-2022-training-language-models-follow"]
+    assert (lxf, AI45.citesWork, rlhf_work) not in ds.graph(GRAPH_FRAMEWORK)
+    assert (lxf, AI45.citesWork, rlhf_work) in ds.graph(GRAPH_INFERRED)
 
 
-def test_sub_kinds_inherit_the_layer_through_the_property_chain(ds: Dataset) -> None:
+def test_sub_kinds_are_not_techniques_of_a_layer(ds: Dataset) -> None:
+    """RLHF, RLAIF and the two kinds of control generation belong to their technique: no
+    ai45:inLayer of their own, so "the techniques of a layer" is the paper's set."""
+    for sub in ("rlhf", "rlaif", "explicit-control-generation", "implicit-control-generation"):
+        assert list(ds.triples((AI45R[f"technique/{sub}"], AI45.inLayer, None))) == []
+
+
+def works_of(ds: Dataset, concept: str) -> set[URIRef]:
+    return set(ds.objects(AI45R[concept], AI45.citesWork))  # type: ignore[arg-type]
+
+
+def test_what_holds_of_a_sub_kind_rolls_up_to_its_technique(ds: Dataset) -> None:
+    """Works cited for RLHF and RLAIF count for Learning from X Feedback; a model that uses
+    RLHF uses Learning from X Feedback; each with its rule and premises."""
+    lxf = "technique/learning-from-x-feedback"
+    assert works_of(ds, lxf) == works_of(ds, "technique/rlhf") | works_of(ds, "technique/rlaif")
+    assert len(works_of(ds, lxf)) == 5  # [78, 85, 69, 102] and [8] of v103
+    cg = "technique/controllable-generation"
+    assert works_of(ds, cg) == (works_of(ds, "technique/explicit-control-generation")
+                                | works_of(ds, "technique/implicit-control-generation")
+                                | {AI45R["work/liang-2024-controllable-text-generation-large"]})
     inferred = ds.graph(GRAPH_INFERRED)
-    for sub, layer in [("rlhf", "intervenable"), ("rlaif", "intervenable"),
-                       ("explicit-control-generation", "intervenable"),
-                       ("implicit-control-generation", "intervenable")]:
-        assert (AI45R[f"technique/{sub}"], AI45.inLayer, AI45R[f"layer/{layer}"]) in inferred
+    for model in ("llama-2-3", "qwen", "internlm"):
+        assert (AI45R[f"model/{model}"], AI45.usesTechnique, AI45R[lxf]) in inferred
+    ax = next(a for a in inferred.subjects(OWL.annotatedSource, AI45R["model/qwen"])
+              if inferred.value(a, OWL.annotatedTarget) == AI45R[lxf])
+    assert inferred.value(ax, AI45.derivedBy) == AI45R["rule/chain"]
+    premises = {(inferred.value(st, RDF.subject), inferred.value(st, RDF.predicate),
+                 inferred.value(st, RDF.object)) for st in inferred.objects(ax, AI45.premise)}
+    assert premises == {
+        (AI45R["model/qwen"], AI45.usesTechnique, AI45R["technique/rlhf"]),
+        (AI45R["technique/rlhf"], AI45.subKindOf, AI45R[lxf])}
 
 
 def test_inverse_and_superclass_facts(ds: Dataset) -> None:
