@@ -435,7 +435,7 @@ def main() -> None:
     from http_bench import free_port
 
     from kg import paths
-    from kg.stores import bind_terms
+    from kg.sparqltext import bind_terms
     from service.serve import ensure_built
 
     real = Path(os.environ.get("AI45_DIST", paths.dist_dir()))

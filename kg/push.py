@@ -33,13 +33,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, XSD
 
-from .stores import (
+from .stores import DATASET_NQUADS, read_manifest
+from .stores.remote import (
     BUILD_GRAPH,
-    DATASET_NQUADS,
     EMPTY_GRAPH,
     RemoteError,
     RemoteStore,
-    read_manifest,
     remote_credentials,
     remote_request,
     sparql_client,

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from . import __version__, paths
 from .namespaces import AI45, AI45R, CITO, GRAPH_IMPORT_PREFIX
-from .stores import term_n3
+from .sparqltext import term_n3
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

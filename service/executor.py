@@ -8,7 +8,7 @@ Workers come from the 'forkserver' start method: they are forked from a small si
 server process, never from the (multi-threaded) web server, and so cannot inherit a lock held by
 another thread. Each worker:
 
-- hardens rdflib (`kg.stores.harden_rdflib`) and installs an audit hook that refuses every
+- hardens rdflib (`kg.stores.memory.harden_rdflib`) and installs an audit hook that refuses every
   outbound socket connection and DNS lookup, so that no query can reach the network even if
   a refusal in `Backend.run` were missed; a worker of the remote store may reach its endpoint's
   host and port, and nothing else;
@@ -65,10 +65,10 @@ from kg.stores import (
     QueryResult,
     RemoteError,
     Store,
-    harden_rdflib,
     open_store,
     prepare_store,
 )
+from kg.stores.memory import harden_rdflib
 
 #: how long a new worker may take to load the dataset before it counts as broken
 LOAD_TIMEOUT_S = 120.0

@@ -39,7 +39,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kg.load import bind_prefixes
 from kg.namespaces import SD, VOID
-from kg.stores import normalise_query
+from kg.sparqltext import normalise_query
 
 from . import negotiation
 from .backend import READ_ONLY, Backend, QueryRefused

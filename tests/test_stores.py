@@ -23,22 +23,24 @@ from rdflib.term import Node
 
 from kg import queries as named
 from kg.namespaces import AI45, AI45R
-from kg.stores import (
-    STORE_MARKER,
-    MemoryStore,
-    OxigraphStore,
-    QueryResult,
-    StoreError,
+from kg.sparqltext import (
     bind_terms,
     inject_values,
     limit_rows,
     normalise_query,
-    oxigraph_path,
-    prepare_oxigraph,
     query_shape,
     strip_dataset_clause,
     term_n3,
 )
+from kg.stores import (
+    MemoryStore,
+    OxigraphStore,
+    QueryResult,
+    StoreError,
+    oxigraph_path,
+    prepare_oxigraph,
+)
+from kg.stores.oxigraph_load import STORE_MARKER
 from service.backend import Backend, store_options
 
 # The exact-answer tests of test_named_queries, run again below on each store: they ask `ds`

@@ -1,0 +1,191 @@
+"""`OxigraphStore`: pyoxigraph, embedded and persistent, opened read-only on a store that
+`kg.stores.oxigraph_load` prepared."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.term import Identifier, Node
+
+from ..sparqltext import ordered_vars, prepared_text, query_shape, uses_service
+from ..terms import FromOxMemo, from_ox, to_ox
+from .base import QueryResult, Store, StoreError, graph_result
+from .describe import add_labels, concise_bounded_description, describe_targets
+from .oxigraph_load import STORE_LITERALS, STORE_MARKER, oxigraph_path, prepare_oxigraph
+
+
+class OxigraphStore(Store):
+    """The build in an Oxigraph store on disk, opened read-only (any number of processes may
+    read it at once). The default graph is the union of the named graphs."""
+
+    name = "oxigraph"
+    federates = True  # Oxigraph evaluates SERVICE with its own HTTP client
+
+    def __init__(self, dist: Path, store_path: str | Path | None = None) -> None:
+        import pyoxigraph as ox
+
+        self._ox = ox
+        self.dist = Path(dist).resolve()
+        self.path = oxigraph_path(dist, store_path)
+        marker = prepare_oxigraph(self.dist, self.path)
+        try:
+            self.store = ox.Store.read_only(str(self.path))
+        except OSError:
+            # a store written by an incompatible pyoxigraph: load it again
+            shutil.rmtree(self.path, ignore_errors=True)
+            marker = prepare_oxigraph(self.dist, self.path)
+            self.store = ox.Store.read_only(str(self.path))
+        with contextlib.suppress(OSError):
+            os.utime(self.path / STORE_MARKER)  # most recently used: kept by _prune_stores
+        self._hash = str(marker["content_hash"])
+        self._graphs = [URIRef(g) for g in marker.get("graphs", [])]
+        self._originals: dict[tuple[Node, Node, int], list[Literal]] | None = None
+        #: (predicate, value) -> the datatypes the build has for it: for blank-node subjects,
+        #: whose labels the store does not keep
+        self._by_property: dict[tuple[Node, int], set[str]] = {}
+        #: answer terms converted to rdflib, remembered across queries (read-only data)
+        self._terms = FromOxMemo()
+
+    def _restore(self, triples: Iterable[tuple[Node, Node, Node]]
+                 ) -> Iterator[tuple[Node, Node, Node]]:
+        """Graph answers with the datatypes Oxigraph dropped put back: a statement whose
+        object came back as xsd:integer is written with the literal(s) the build has for it
+        (for a blank-node subject: the datatype the build gives that property and value, when
+        it gives one only)."""
+        if self._originals is None:
+            self._originals = {}
+            path = self.path / STORE_LITERALS
+            if path.exists():
+                for q in self._ox.parse(path=str(path), format=self._ox.RdfFormat.N_QUADS):
+                    if not isinstance(q.object, self._ox.Literal):
+                        continue
+                    original = from_ox(q.object)
+                    value = int(q.object.value)
+                    key = (from_ox(q.subject), from_ox(q.predicate), value)
+                    self._originals.setdefault(key, []).append(original)  # type: ignore[arg-type]
+                    self._by_property.setdefault((key[1], value), set()).add(  # type: ignore[arg-type]
+                        q.object.datatype.value)
+        for s, p, o in triples:
+            if (self._originals and isinstance(o, Literal) and o.datatype == XSD.integer):
+                found = self._originals.get((s, p, int(o)))
+                if found:
+                    for original in found:
+                        yield s, p, original
+                    continue
+                types = self._by_property.get((p, int(o)))
+                if isinstance(s, BNode) and types and len(types) == 1:
+                    yield s, p, Literal(str(o), datatype=URIRef(next(iter(types))))
+                    continue
+            yield s, p, o
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        base: str | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        ox = self._ox
+        if self.federates and not self.network_isolated and uses_service(sparql):
+            raise StoreError("SERVICE is not evaluated by this store")
+        text = prepared_text(sparql, bindings)
+        options: dict[str, Any] = {"base_iri": base}
+        if default_graph_uris is not None or named_graph_uris is not None:
+            options["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris or []]
+            options["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris or []]
+        # otherwise the store's default graph is the union of the named graphs (_with_union)
+        shape = query_shape(text)
+        if shape.form == "DESCRIBE":
+            return self._describe(text, base, options, max_rows)
+        answer: Any = self.store.query(text, **options)
+        if isinstance(answer, ox.QueryBoolean):
+            return QueryResult("ASK", boolean=bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            names = [v.value for v in answer.variables]
+            rows: list[tuple[Node | None, ...]] = []
+            truncated = False
+            convert = self._terms
+            for solution in answer:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append(tuple(convert(solution[n]) for n in names))
+            order = ordered_vars(text, names)
+            if order != names:
+                index = [names.index(n) for n in order]
+                rows = [tuple(r[i] for i in index) for r in rows]
+            return QueryResult("SELECT", vars=order, rows=rows, truncated=truncated)
+        return graph_result("CONSTRUCT", self._restore(
+            (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))  # type: ignore[misc]
+            for t in answer
+        ), max_rows)
+
+    def _describe(self, text: str, base: str | None, options: dict[str, Any],
+                  max_rows: int | None) -> QueryResult:
+        iris, select = describe_targets(text, base)
+        targets: list[Node] = list(iris)
+        if select is not None:
+            answer: Any = self.store.query(select, **options)
+            names = [v.value for v in answer.variables]
+            for solution in answer:
+                targets.extend(from_ox(solution[n]) for n in names  # type: ignore[misc]
+                               if solution[n] is not None)
+        graphs = self._default_graphs(options)
+
+        def quads(s: Node | None, p: Node | None, o: Node | None
+                  ) -> Iterator[tuple[Node, Node, Node]]:
+            store: Any = self.store
+            for g in graphs:
+                for q in store.quads_for_pattern(
+                        to_ox(s) if s is not None else None,
+                        to_ox(p) if p is not None else None,
+                        to_ox(o) if o is not None else None, g):
+                    yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)  # type: ignore[misc]
+
+        def objects_of(subjects: Sequence[Node]) -> list[tuple[Node, Node, Node]]:
+            return [t for s in subjects if not isinstance(s, Literal) for t in quads(s, None, None)]
+
+        def reifications_of(triples: list[tuple[Node, Node, Node]]) -> list[Node]:
+            found: list[Node] = []
+            for s, p, o in triples:
+                for st, _, _ in quads(None, RDF.subject, s):
+                    if any(True for _ in quads(st, RDF.predicate, p)) and any(
+                            True for _ in quads(st, RDF.object, o)):
+                        found.append(st)
+            return found
+
+        def labels_of(linked: list[URIRef]) -> list[tuple]:
+            return [t for iri in linked for prop in (RDFS.label, SKOS.prefLabel)
+                    for t in quads(iri, prop, None)]
+
+        description = concise_bounded_description(
+            [t for t in targets if not isinstance(t, Literal)], objects_of, reifications_of)  # type: ignore[misc]
+        add_labels(description, labels_of)
+        return graph_result("DESCRIBE", self._restore(description), max_rows)  # type: ignore[arg-type]
+
+    def _default_graphs(self, options: dict[str, Any]) -> list[Any]:
+        """The graphs that make the query's default graph, as pyoxigraph graph names."""
+        if "default_graph" in options:
+            return list(options["default_graph"])  # type: ignore[call-overload]
+        return [self._ox.DefaultGraph()]  # the union of the named graphs (_with_union)
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(self._graphs)
+
+    def content_hash(self) -> str:
+        return self._hash
+
+    def close(self) -> None:
+        self.store = None  # type: ignore[assignment]
+        gc.collect()

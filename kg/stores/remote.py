@@ -1,0 +1,371 @@
+"""`RemoteStore`: any SPARQL 1.1 endpoint (Virtuoso, Fuseki, GraphDB, Neptune) through
+SPARQLWrapper, holding a build that `ai45kg push` (kg.push) loaded into it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.term import Identifier, Node
+
+from ..sparqltext import (
+    IRI_CHARS,
+    dataset_of,
+    limit_rows,
+    ordered_vars,
+    prepared_text,
+    query_shape,
+    significant_tokens,
+    strip_dataset_clause,
+    term_n3,
+    uses_service,
+)
+from ..terms import from_ox
+from .base import QueryResult, Store, StoreError, graph_result, read_manifest
+from .describe import add_labels, concise_bounded_description, describe_targets
+
+# ---------------------------------------------------------------------------------------------
+# remote SPARQL 1.1 endpoints
+
+#: an IRI that names no graph: the dataset of a request that gives only named graphs has an
+#: empty default graph (and one that gives only default graphs no named graphs), which some
+#: engines (Virtuoso) do not do by themselves when a protocol parameter is missing
+EMPTY_GRAPH = "urn:x-ai45kg:no-graph"
+#: the graph in which `ai45kg push` records which build the endpoint holds
+BUILD_GRAPH = "https://w3id.org/ai45/graph/build"
+#: environment variables holding the remote's credentials (never on the command line)
+USER_ENV = "AI45_REMOTE_USER"
+PASSWORD_ENV = "AI45_REMOTE_PASSWORD"
+#: the largest LIMIT / OFFSET sent to a remote engine (32-bit safe)
+REMOTE_MAX_SLICE = 2**31 - 1
+#: queries longer than this (URL-encoded) go by form POST instead of GET
+GET_LIMIT = 2000
+#: the most bytes read from one remote answer
+MAX_RESPONSE_BYTES = 512 * 2**20
+
+
+class RemoteError(StoreError):
+    """The remote endpoint refused or failed a request (status and its first lines)."""
+
+
+def remote_credentials() -> tuple[str, str] | None:
+    """(user, password) from AI45_REMOTE_USER / AI45_REMOTE_PASSWORD, if set."""
+    user = os.environ.get(USER_ENV, "")
+    return (user, os.environ.get(PASSWORD_ENV, "")) if user else None
+
+
+def sparql_client(endpoint: str, *, timeout_s: float = 60.0, auth: str = "basic") -> Any:
+    """A SPARQLWrapper for `endpoint`, with the credentials from the environment (HTTP Digest,
+    as Virtuoso's /sparql-auth wants, or Basic for Fuseki, GraphDB and the like)."""
+    from SPARQLWrapper import BASIC, DIGEST, SPARQLWrapper
+
+    client = SPARQLWrapper(endpoint, agent=f"ai45kg/{_version()} (SPARQLWrapper)")
+    client.setTimeout(int(max(1, timeout_s)))
+    credentials = remote_credentials()
+    if credentials:
+        client.setHTTPAuth(DIGEST if auth.lower() == "digest" else BASIC)
+        client.setCredentials(*credentials)
+    return client
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def remote_request(client: Any, text: str, accept: str, *, params: Mapping[str, Sequence[str]]
+                   = {}, update: bool = False) -> Any:  # noqa: B006 - read-only default
+    """Send one query (or update) with SPARQLWrapper and return the open HTTP response.
+
+    Queries go by GET while the URL stays short and by form POST beyond: never as a direct
+    application/sparql-query POST, which Virtuoso does not answer (its issue #842).
+
+    Raises:
+        RemoteError: the endpoint answered with an error status, or could not be reached.
+    """
+    from SPARQLWrapper import GET, POST, POSTDIRECTLY, URLENCODED
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    client.resetQuery()
+    client.setQuery(text)
+    client.setOnlyConneg(True)
+    client.clearCustomHttpHeader("Accept")
+    client.addCustomHttpHeader("Accept", accept)
+    for name, values in params.items():
+        for value in values:
+            client.addParameter(name, value)
+    size = len(text) + sum(len(v) for vs in params.values() for v in vs)
+    if update or size * 3 > GET_LIMIT:
+        client.setMethod(POST)
+        client.setRequestMethod(URLENCODED)
+    else:
+        client.setMethod(GET)
+    if update:
+        client.setRequestMethod(URLENCODED)
+        assert client.requestMethod != POSTDIRECTLY
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SPARQLWrapper warns about what it ignores
+            return client.query().response
+    except SPARQLWrapperException as exc:
+        raise RemoteError(f"{client.endpoint} refused the request: {_first_lines(str(exc))}"
+                          ) from exc
+    except OSError as exc:
+        raise RemoteError(f"cannot reach {client.endpoint}: {exc}") from exc
+
+
+def _first_lines(message: str, limit: int = 400) -> str:
+    message = message.strip()
+    return message if len(message) <= limit else message[:limit] + " ..."
+
+
+def _json_term(value: Mapping[str, str]) -> Node:
+    kind = value.get("type")
+    text = value.get("value", "")
+    if kind == "uri":
+        return URIRef(text)
+    if kind == "bnode":
+        return BNode(text.removeprefix("nodeID://").removeprefix("_:"))
+    lang = value.get("xml:lang")
+    if lang:
+        return Literal(text, lang=lang)
+    datatype = value.get("datatype")
+    if datatype and datatype != str(XSD.string):
+        if datatype == str(XSD.boolean) and text in ("0", "1"):
+            text = "true" if text == "1" else "false"  # Virtuoso writes booleans as 0 / 1
+        return Literal(text, datatype=URIRef(datatype))
+    return Literal(text)
+
+
+class RemoteStore(Store):
+    """A build held by a remote SPARQL 1.1 endpoint, queried over the SPARQL Protocol.
+
+    Every query names its dataset explicitly (`default-graph-uri` and `named-graph-uri` for the
+    project's graphs, or those the request selected), so that the endpoint's other graphs (its
+    system graphs, other datasets) never leak into an answer. The endpoint must hold the build
+    that dist/ names: `ai45kg push` records its content hash in BUILD_GRAPH, and the store
+    refuses to serve another one, so ETags and cached answers are never stale.
+    """
+
+    name = "remote"
+    federates = True
+
+    def __init__(self, dist: Path, endpoint: str, *, timeout_s: float = 60.0,
+                 check: bool = True, auth: str = "basic") -> None:
+        if not endpoint:
+            raise StoreError("the remote store needs an endpoint URL (--endpoint or the "
+                             "ENDPOINT setting)")
+        self.dist = Path(dist).resolve()
+        manifest = read_manifest(self.dist)
+        self._hash = str(manifest["content_hash"])
+        self._graphs = sorted(URIRef(g) for g in (manifest.get("triples") or {}))
+        self.endpoint = endpoint
+        self.client = sparql_client(endpoint, timeout_s=timeout_s, auth=auth)
+        if check:
+            held = self.pushed_hash()
+            if held != self._hash:
+                raise StoreError(
+                    f"{endpoint} holds build {held[:12] if held else '(none)'}, not the build "
+                    f"in {self.dist} ({self._hash[:12]}): run `ai45kg push --endpoint ...` "
+                    "to load it"
+                )
+
+    def pushed_hash(self) -> str | None:
+        """The content hash that `ai45kg push` recorded at the endpoint, if any."""
+        from rdflib.namespace import DCTERMS
+
+        result = self._select(
+            f"SELECT ?h WHERE {{ <{BUILD_GRAPH}> <{DCTERMS.identifier}> ?h }}",
+            [BUILD_GRAPH], [EMPTY_GRAPH], None)
+        return str(result.rows[0][0]) if result.rows else None
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        base: str | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        if uses_service(sparql):
+            raise StoreError("SERVICE is not sent to the remote endpoint")
+        text = prepared_text(sparql, bindings, REMOTE_MAX_SLICE)
+        if base and not re.search(r"(?i)^\s*BASE\b", text, re.M):
+            text = f"BASE <{base}>\n{text}" if IRI_CHARS.fullmatch(base) else text
+        shape = query_shape(text)
+        if default_graph_uris is None and named_graph_uris is None:
+            if shape.has_dataset_clause:
+                default_graph_uris, named_graph_uris = dataset_of(text, base)
+            else:
+                default_graph_uris = named_graph_uris = [str(g) for g in self._graphs]
+        default = list(default_graph_uris or []) or [EMPTY_GRAPH]
+        named = list(named_graph_uris or []) or [EMPTY_GRAPH]
+        text = strip_dataset_clause(text)  # the dataset is in the protocol's parameters
+        shape = query_shape(text)
+        if shape.form == "DESCRIBE":
+            return self._describe(text, base, default, named, max_rows)
+        if shape.form == "CONSTRUCT":
+            return self._construct(text, default, named, max_rows)
+        if shape.form == "ASK":
+            return self._ask(text, default, named)
+        if shape.form == "SELECT" and max_rows is not None:
+            text = limit_rows(text, max_rows + 1)
+        return self._select(text, default, named, max_rows)
+
+    def _ask(self, text: str, default: Sequence[str], named: Sequence[str]) -> QueryResult:
+        """ASK, sent as `SELECT * ... LIMIT 1`: Virtuoso answers true to an ASK (or a SELECT
+        that projects none of its variables) whose `GRAPH <iri>` names a graph outside
+        named-graph-uri, while `SELECT *` of the same pattern is rightly empty; and a SELECT
+        means the same on every engine."""
+        shape = query_shape(text)
+        if text[shape.where_close + 1:].strip():
+            return self._select(text, default, named, None)  # modifiers or VALUES: as it is
+        toks = significant_tokens(text)
+        ask = next(t for t in toks if t.keyword == "ASK")
+        where = text[ask.end:shape.where_close + 1]
+        select = f"{text[:ask.start]}SELECT *{where}\nLIMIT 1"
+        rows = self._select(select, default, named, None).rows
+        return QueryResult("ASK", boolean=bool(rows))
+
+    # -- the protocol
+
+    def _send(self, text: str, accept: str, default: Sequence[str], named: Sequence[str]) -> Any:
+        response = remote_request(self.client, text, accept, params={
+            "default-graph-uri": list(default), "named-graph-uri": list(named)})
+        state = response.headers.get("X-SQL-State")
+        if state:
+            # Virtuoso's "anytime" answers: a partial result after its own time limit
+            message = response.headers.get("X-SQL-Message", "")
+            response.close()
+            raise RemoteError(f"{self.endpoint} gave an incomplete answer ({state} {message})")
+        return response
+
+    def _select(self, text: str, default: Sequence[str], named: Sequence[str],
+                max_rows: int | None) -> QueryResult:
+        response = self._send(text, "application/sparql-results+json", default, named)
+        try:
+            raw = response.read(MAX_RESPONSE_BYTES + 1)
+        finally:
+            response.close()
+        if len(raw) > MAX_RESPONSE_BYTES:
+            raise RemoteError(f"the answer of {self.endpoint} is larger than "
+                              f"{MAX_RESPONSE_BYTES} bytes")
+        try:
+            doc = json.loads(raw)
+        except ValueError as exc:
+            raise RemoteError(f"{self.endpoint} did not answer in SPARQL JSON: "
+                              f"{_first_lines(raw[:400].decode('utf-8', 'replace'))}") from exc
+        if "boolean" in doc:
+            return QueryResult("ASK", boolean=bool(doc["boolean"]))
+        names = [v for v in doc.get("head", {}).get("vars", [])]
+        rows: list[tuple[Node | None, ...]] = []
+        truncated = False
+        for binding in doc.get("results", {}).get("bindings", []):
+            if max_rows is not None and len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append(tuple(_json_term(binding[n]) if n in binding else None for n in names))
+        order = ordered_vars(text, names)
+        if order != names:
+            index = [names.index(n) for n in order]
+            rows = [tuple(r[i] for i in index) for r in rows]
+        return QueryResult("SELECT", vars=order, rows=rows, truncated=truncated)
+
+    def _construct(self, text: str, default: Sequence[str], named: Sequence[str],
+                   max_rows: int | None) -> QueryResult:
+        import pyoxigraph as ox
+
+        response = self._send(text, "application/n-triples", default, named)
+        media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        formats = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
+                   "text/plain": ox.RdfFormat.N_TRIPLES,
+                   "text/turtle": ox.RdfFormat.TURTLE,
+                   "application/rdf+xml": ox.RdfFormat.RDF_XML,
+                   "application/ld+json": ox.RdfFormat.JSON_LD}
+        try:
+            parsed = ox.parse(response, formats.get(media, ox.RdfFormat.N_TRIPLES))
+            return graph_result("CONSTRUCT", (
+                (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))  # type: ignore[misc]
+                for q in parsed), max_rows)
+        except SyntaxError as exc:
+            raise RemoteError(f"{self.endpoint} answered a CONSTRUCT with {media or 'no type'} "
+                              f"that does not parse: {exc}") from exc
+        finally:
+            response.close()
+
+    def _describe(self, text: str, base: str | None, default: Sequence[str],
+                  named: Sequence[str], max_rows: int | None) -> QueryResult:
+        """DESCRIBE as MemoryStore and OxigraphStore answer it (the concise bounded description
+        and the labels of what it links to), not as each engine chooses (Virtuoso also gives
+        the statements that point to the resource). Blank nodes are followed up to three
+        levels deep within one request, since their labels do not survive across requests."""
+        iris, select = describe_targets(text, base)
+        targets: list[Node] = list(iris)
+        if select is not None:
+            for row in self._select(select, default, named, None).rows:
+                targets.extend(t for t in row if isinstance(t, URIRef))
+
+        def objects_of(subjects: Sequence[Node]) -> list[tuple[Node, Node, Node]]:
+            found: list[tuple[Node, Node, Node]] = []
+            iris_only = [s for s in subjects if isinstance(s, URIRef)]
+            for i in range(0, len(iris_only), 100):
+                values = " ".join(term_n3(s) for s in iris_only[i:i + 100])
+                rows = self._select(
+                    f"SELECT ?s ?p ?o ?p1 ?o1 ?p2 ?o2 ?p3 ?o3 WHERE {{ VALUES ?s {{ {values} }} "
+                    "?s ?p ?o OPTIONAL { ?o ?p1 ?o1 FILTER(isBlank(?o)) "
+                    "OPTIONAL { ?o1 ?p2 ?o2 FILTER(isBlank(?o1)) "
+                    "OPTIONAL { ?o2 ?p3 ?o3 FILTER(isBlank(?o2)) } } } }",
+                    default, named, None).rows
+                for s, p, o, p1, o1, p2, o2, p3, o3 in rows:
+                    found.append((s, p, o))  # type: ignore[arg-type]
+                    if p1 is not None:
+                        found.append((o, p1, o1))  # type: ignore[arg-type]
+                    if p2 is not None:
+                        found.append((o1, p2, o2))  # type: ignore[arg-type]
+                    if p3 is not None:
+                        found.append((o2, p3, o3))  # type: ignore[arg-type]
+            return found
+
+        def reifications_of(triples: list[tuple[Node, Node, Node]]) -> list[Node]:
+            plain = [t for t in triples if not any(isinstance(x, BNode) for x in t)]
+            found: list[Node] = []
+            for i in range(0, len(plain), 50):
+                values = " ".join(f"({term_n3(s)} {term_n3(p)} {term_n3(o)})"
+                                  for s, p, o in plain[i:i + 50])
+                rows = self._select(
+                    f"SELECT DISTINCT ?st WHERE {{ VALUES (?s ?p ?o) {{ {values} }} "
+                    f"?st <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o . "
+                    "FILTER(isIRI(?st)) }", default, named, None).rows
+                found.extend(r[0] for r in rows if r[0] is not None)
+            return found
+
+        def labels_of(linked: list[URIRef]) -> list[tuple]:
+            out: list[tuple] = []
+            for i in range(0, len(linked), 100):
+                values = " ".join(term_n3(x) for x in linked[i:i + 100])
+                rows = self._select(
+                    f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ "
+                    f"<{RDFS.label}> <{SKOS.prefLabel}> }} ?s ?p ?l }}",
+                    default, named, None).rows
+                out.extend(rows)
+            return out
+
+        description = concise_bounded_description(targets, objects_of, reifications_of)  # type: ignore[arg-type]
+        add_labels(description, labels_of)
+        return graph_result("DESCRIBE", iter(description), max_rows)
+
+    def graph_names(self) -> list[URIRef]:
+        return list(self._graphs)
+
+    def content_hash(self) -> str:
+        return self._hash
