@@ -224,6 +224,27 @@ def curie(iri: str) -> str | None:
     return best[1] if best else None
 
 
+#: what each named graph holds (DESIGN.md); import graphs get a generic description
+GRAPH_DESCRIPTIONS: dict[str, str] = {
+    str(GRAPH["ontology"]): "The ontology (TBox): classes, properties and their axioms.",
+    str(GRAPH["framework"]): "Curated facts of the paper's framework, each with its evidence "
+    "(quote, section, paper version, stated or interpreted).",
+    str(GRAPH["bibliography"]): "The paper, its two versions, their reference lists, the cited "
+    "works and the in-text citations.",
+    str(GRAPH["inferred"]): "Facts derived by reasoning from the stated graphs, each annotated "
+    "with its rule and premises; never mixed with stated facts.",
+}
+
+
+def graph_description(iri: str) -> str:
+    """What a named graph holds, in a sentence."""
+    if iri in GRAPH_DESCRIPTIONS:
+        return GRAPH_DESCRIPTIONS[iri]
+    if iri.startswith(str(GRAPH) + "import/"):
+        return "Facts added by one analyst import, kept apart from the paper's own graphs."
+    return "A named graph of the dataset."
+
+
 def graph_title(iri: str) -> str | None:
     """A readable name for one of the dataset's named graphs (they carry no label)."""
     base = str(GRAPH)

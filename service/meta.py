@@ -21,21 +21,11 @@ from kg.load import bind_prefixes
 from kg.namespaces import AI45, DCAT, GRAPH, PAPER, SD, VOID
 
 from . import negotiation as neg
-from .labels import base_iri, get_labels
+from .labels import base_iri, get_labels, graph_description
 from .settings import SECRET_SETTINGS, SETTINGS
 
 bp = Blueprint("meta", __name__)
 
-#: what each named graph holds (DESIGN.md); import graphs get a generic description
-GRAPH_DESCRIPTIONS: dict[str, str] = {
-    str(GRAPH["ontology"]): "The ontology (TBox): classes, properties and their axioms.",
-    str(GRAPH["framework"]): "Curated facts of the paper's framework, each with its evidence "
-    "(quote, section, paper version, stated or interpreted).",
-    str(GRAPH["bibliography"]): "The paper, its two versions, their reference lists, the cited "
-    "works and the in-text citations.",
-    str(GRAPH["inferred"]): "Facts derived by reasoning from the stated graphs, each annotated "
-    "with its rule and premises; never mixed with stated facts.",
-}
 #: the dumps `kg.build` writes: file name -> (media type, what it holds)
 DUMP_NOTES = {
     "trig": "all named graphs (TriG)",
@@ -59,15 +49,6 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?license WHERE { ?o a owl:Ontology ; dcterms:license ?license }
 """
-
-
-def graph_description(iri: str) -> str:
-    """What a named graph holds, in a sentence."""
-    if iri in GRAPH_DESCRIPTIONS:
-        return GRAPH_DESCRIPTIONS[iri]
-    if iri.startswith(str(GRAPH) + "import/"):
-        return "Facts added by one analyst import, kept apart from the paper's own graphs."
-    return "A named graph of the dataset."
 
 
 def media_type_of(filename: str) -> str:
@@ -182,9 +163,7 @@ def void_graph() -> tuple[Graph, URIRef]:
 @bp.get("/.well-known/void")
 def void() -> Response:
     """VoID and DCAT description of the dataset (Turtle unless asked otherwise)."""
-    from .resources import negotiate
-
-    media = negotiate(VOID_OFFERED, default="text/turtle")
+    media = neg.for_request(VOID_OFFERED, default="text/turtle")
     if media == neg.HTML:
         return data_page()
     graph, _ = void_graph()

@@ -1,10 +1,13 @@
 """Content negotiation: pick a media type from `Accept` (with q-values), a `format` parameter or
-a file extension, among the types a response can actually be produced in."""
+a file extension, among the types a response can actually be produced in (`choose`), and for the
+pages and resources of the current request (`for_request`; the SPARQL endpoint has its own rules
+for `format=`, in service.sparql)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask import Response, abort, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -154,3 +157,14 @@ def choose(
     if best is None:
         raise NotAcceptable(accept_header, offered)
     return best
+
+
+def for_request(offered: Sequence[str], ext: str | None = None,
+                default: str | None = None) -> str:
+    """The media type a page or resource answers the current request in (`format=`, the URL's
+    extension `ext`, or Accept); a 406 naming the available types when none fits."""
+    override = ext or request.args.get("format") or None
+    try:
+        return choose(request.headers.get("Accept"), offered, override=override, default=default)
+    except NotAcceptable as exc:
+        abort(Response(f"406 Not Acceptable: {exc}\n", 406, mimetype="text/plain"))

@@ -74,9 +74,7 @@ def index_json() -> Response:
 @bp.get("/queries")
 def index() -> Response:
     """The named queries, with titles, descriptions and parameters."""
-    from .resources import negotiate
-
-    return _index(negotiate(LIST_OFFERED, None, default=neg.HTML))
+    return _index(neg.for_request(LIST_OFFERED, None, default=neg.HTML))
 
 
 def _index(media: str) -> Response:
@@ -102,8 +100,6 @@ def _index(media: str) -> Response:
 def show(name: str) -> Response:
     """Run one named query with its parameters; HTML table, JSON, CSV, TSV or XML."""
     from .backend import QueryError
-    from .resources import negotiate
-
     loaded = load()
     ext = None
     if name not in loaded:
@@ -115,7 +111,7 @@ def show(name: str) -> Response:
     backend = current_app.extensions["ai45kg"]
     form = backend.check(q.text).form
     offered = [neg.HTML, *(neg.RESULTS_TYPES if form in ("SELECT", "ASK") else neg.GRAPH_TYPES)]
-    media = negotiate(offered, ext, default=neg.HTML)
+    media = neg.for_request(offered, ext, default=neg.HTML)
 
     raw = {k: v for k, v in request.args.items() if k not in RESERVED}
     try:

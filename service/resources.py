@@ -27,7 +27,7 @@ from kg.load import bind_prefixes
 from kg.namespaces import AI45, GRAPH, PREFIXES
 
 from . import negotiation as neg
-from .labels import Labels, TermView, base_iri, cached, get_labels
+from .labels import Labels, TermView, base_iri, cached, get_labels, graph_description
 
 bp = Blueprint("resources", __name__)
 
@@ -150,17 +150,7 @@ SELECT ?class ?x WHERE {
 _HEADER_PROPERTIES = {RDFS.label, SKOS.prefLabel, SKOS.definition}
 
 
-# --------------------------------------------------------------------------- negotiation helpers
-
-
-def negotiate(offered: Sequence[str], ext: str | None = None, default: str | None = None) -> str:
-    """The media type to answer in; 406 with the available types when none fits."""
-    override = ext or request.args.get("format") or None
-    try:
-        return neg.choose(request.headers.get("Accept"), offered, override=override,
-                          default=default)
-    except neg.NotAcceptable as exc:
-        abort(Response(f"406 Not Acceptable: {exc}\n", 406, mimetype="text/plain"))
+# --------------------------------------------------------------------------- serialisation
 
 
 def serialize(quads: Iterable[tuple[Node, Node, Node, Node | None]], media: str) -> bytes:
@@ -499,7 +489,7 @@ def resource(rest: str) -> Response:
         if ext is None or not _exists(iri):
             return not_found(base + "id/" + rest)
         rest = stem
-    media = negotiate(OFFERED, ext, default=neg.HTML)
+    media = neg.for_request(OFFERED, ext, default=neg.HTML)
     alternates = f"{request.script_root}/id/{rest}"
     if media == neg.HTML:
         labels = get_labels()
@@ -524,7 +514,7 @@ def ontology(ext: str | None = None) -> Response:
     """The ontology: documentation for people, the OWL file for machines."""
     if ext is not None and ext.lower() not in neg.ALIASES:
         return not_found(base_iri() + "ontology." + ext, kind="document")
-    media = negotiate(OFFERED, ext, default=neg.HTML)
+    media = neg.for_request(OFFERED, ext, default=neg.HTML)
     alternates = f"{request.script_root}/ontology"
     if media == neg.HTML:
         doc = cached("ontology-doc",
@@ -584,7 +574,7 @@ def named_graph(name: str) -> Response:
             extra = [(g, labels.text(URIRef(g))) for g in sorted(known)]
             return not_found(base_iri() + "graph/" + name, kind="named graph", extra=extra)
         name = stem
-    media = negotiate(OFFERED, ext, default=neg.HTML)
+    media = neg.for_request(OFFERED, ext, default=neg.HTML)
     alternates = f"{request.script_root}/graph/{name}"
     g = URIRef(iri)
     if media != neg.HTML:
@@ -595,7 +585,6 @@ def named_graph(name: str) -> Response:
         # as /sparql does: say whether the row cap cut the answer (the dumps have everything)
         response.headers["AI45-Truncated"] = "true" if outcome.truncated else "false"
         return response
-    from .meta import graph_description
 
     labels = get_labels()
     types = [(labels.view(t), int(n)) for t, n in run(GRAPH_TYPES, {"g": g}).result.rows]
