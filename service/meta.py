@@ -318,6 +318,11 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                   "description": "What the dataset holds, with counts and the Matrix of "
                   "Trustworthy AGI drawn from the graph.",
                   "responses": {"200": {"description": "HTML page", "content": _HTML}}}},
+    "/examples": {"get": {
+        "summary": "Competency questions", "tags": ["UI"],
+        "description": "The questions the graph answers, by topic, each with its SPARQL query "
+        "and a link that runs it in the query page: a tutorial of the vocabulary.",
+        "responses": {"200": {"description": "HTML page", "content": _HTML}}}},
     "/query": {
         "get": {"summary": "Query page", "tags": ["UI"],
                 "description": "A SPARQL editor with examples; with `query` it runs the query "

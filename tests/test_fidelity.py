@@ -207,7 +207,8 @@ STRUCTURAL: dict[tuple[str, str, str], str] = {
 
 #: the evidence of a level's own paragraph ("This level ensures ...") names the level by its
 #: heading, "Level N: <name>.", just before: these properties are checked on the literal alone
-LEVEL_PARAGRAPH = {AI45.definedAs, AI45.includes, AI45.ensures, AI45.requirement}
+LEVEL_PARAGRAPH = {AI45.definedAs, AI45.includes, AI45.ensures, AI45.requirement,
+                   AI45.involves, AI45.emphasizes}
 
 
 def fold(text: str) -> str:
@@ -335,6 +336,7 @@ def test_alternative_names_are_the_papers_and_search_labels_the_projects(fw: Gra
         ("line/red-line", "Red Lines"),
         ("initiative/idais", "IDAIS"),
         ("framework/causal-ladder", "Causal Ladder"),
+        ("framework/causal-ladder", "causal ladder of AGI"),
         ("layer/intervenable", "Interventable Layer"),
         ("technique/rlhf", "RLHF"),
         ("technique/rlaif", "RLAIF"),

@@ -23,9 +23,9 @@ LEVELS = [
     (5, "Collaboration Trustworthiness"),
 ]
 LAYERS = [(1, "Approximate Alignment Layer"), (2, "Intervenable Layer"), (3, "Reflectable Layer")]
-NAV = [("/", "Home"), ("/query", "Query"), ("/queries", "Named queries"),
+NAV = [("/", "Home"), ("/query", "Query"), ("/examples", "Questions"), ("/queries", "Named queries"),
        ("/ontology", "Ontology"), ("/data", "Data"), ("/api", "API")]
-PAGES = ["/", "/query", "/queries", "/queries/levels", "/ontology", "/data", "/api",
+PAGES = ["/", "/query", "/examples", "/queries", "/queries/levels", "/ontology", "/data", "/api",
          "/id/level/autonomy", "/graph/framework", "/id/nope"]
 
 
@@ -149,6 +149,24 @@ def test_pages_load_nothing_from_other_sites(client: FlaskClient, path: str) -> 
     # scripts are files of this site (CSP script-src 'self'); inline blocks only carry JSON data
     for tag in re.findall(r"<script[^>]*>", page):
         assert 'src="/static/' in tag or 'type="application/json"' in tag
+
+
+def test_the_competency_questions_read_as_a_tutorial(client: FlaskClient) -> None:
+    """/examples shows every competency question by topic, with its query and a link that opens
+    the query in the editor."""
+    response = client.get("/examples")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    examples = named.load_examples()
+    assert page.count('<article class="competency"') == len(examples) >= 65
+    first = examples[0]
+    assert html.escape(first.question) in page and html.escape(first.explanation) in page
+    runs = re.findall(r'<a class="run" href="([^"]+)"', page)
+    assert len(runs) == len(examples)
+    link = urlsplit(html.unescape(runs[0]))
+    assert link.path == "/query" and parse_qs(link.query)["query"] == [first.text]
+    # a question's query, run from its link, answers
+    assert client.get(html.unescape(runs[0])).status_code == 200
 
 
 def test_current_page_is_marked_in_the_navigation(client: FlaskClient) -> None:
