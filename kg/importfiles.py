@@ -1,6 +1,7 @@
 """Read the files analysts already have into `Record`s, one per work: a CSV (or TSV), a BibTeX
 file (the mapping in its `keywords` field or in a companion CSV), or a Turtle / JSON-LD file in
-the project's vocabulary.
+the project's vocabulary. The exports of reference managers and OpenAlex (CSL-JSON, RIS, OpenAlex
+work records) are read by kg.reffiles into the same `Record`s.
 
 Readers only read: they report every problem they find (with the line and the field) and leave
 checking the values (years, DOIs, concept names) to `kg.imports`, which does it the same way for
@@ -24,8 +25,13 @@ from .importer import split_authors
 from .namespaces import AI45, AI45R, FABIO, PREFIXES
 from .rdfsafe import parse_untrusted
 
+#: the formats an import reads (the values of ai45:sourceFormat)
+FORMAT_NAMES = ("csv", "bibtex", "turtle", "json-ld", "csl-json", "ris", "openalex")
+#: the format of a file by its extension; a `.json` file is told by its content
+#: (kg.reffiles.sniff_json: CSL-JSON, OpenAlex or JSON-LD)
 FORMATS = {".csv": "csv", ".tsv": "csv", ".bib": "bibtex", ".bibtex": "bibtex",
-           ".ttl": "turtle", ".turtle": "turtle", ".jsonld": "json-ld", ".json": "json-ld"}
+           ".ttl": "turtle", ".turtle": "turtle", ".jsonld": "json-ld", ".ris": "ris"}
+JSON_EXTENSIONS = (".json",)
 
 #: CSV columns: canonical name -> the spellings accepted in a header (compared after lower-casing
 #: and turning runs of spaces, "_" and "-" into one space)
@@ -77,15 +83,25 @@ class Record:
     arxiv: str = ""
     url: str = ""
     note: str = ""
+    #: the work's abstract as the source gives it (kept as dcterms:abstract)
+    abstract: str = ""
+    #: the source's own keywords or tags (kept as dcterms:subject literals; never a mapping)
+    keywords: list[str] = field(default_factory=list)
     #: (name as written, kinds it must be of (None: any), the field it came from)
     concepts: list[tuple[str, list[str] | None, str]] = field(default_factory=list)
     #: the IRI of a work of the graph the file names directly (Turtle / JSON-LD)
     iri: URIRef | None = None
     #: how a message names each field of this record ("column 'year'", "field 'year'")
     fields: dict[str, str] = field(default_factory=dict)
+    #: where a field is when that is not `where` (RIS: "line 7", the line of its tag)
+    lines: dict[str, str] = field(default_factory=dict)
 
     def field_name(self, name: str) -> str:
         return self.fields.get(name, f"field {name!r}")
+
+    def problem(self, name: str, message: str) -> Problem:
+        """A problem with the field `name` of this record, where that field is."""
+        return Problem(self.lines.get(name, self.where), self.field_name(name), message)
 
 
 @dataclass
@@ -279,6 +295,7 @@ def read_bibtex_records(text: str, mapping_text: str | None = None,
             rec.arxiv = eprint
         rec.url = f.get("url", "")
         rec.note = f.get("note", "") or f.get("annote", "") or f.get("annotation", "")
+        rec.abstract = f.get("abstract", "")
         if mapping_text is None:
             keywords = f.get("keywords", "")
             sep = ";" if ";" in keywords else ","
@@ -303,6 +320,7 @@ def read_bibtex_records(text: str, mapping_text: str | None = None,
 RDF_WORK_PREDICATES = {
     RDF.type, DCTERMS.title, RDFS.label, DCTERMS.issued, DCTERMS.creator, AI45.doi, AI45.arxivId,
     AI45.url, AI45.addresses, AI45.importNote, AI45.hasAuthorship, AI45.etAl, RDFS.comment,
+    DCTERMS.abstract, DCTERMS.subject,
 }
 RDF_WORK_TYPES = {FABIO.Work, AI45.ImportedWork, AI45.CitedWork}
 
@@ -395,6 +413,9 @@ def read_rdf_records(text: str, fmt: str) -> ReadResult:
         rec.arxiv = one(s, AI45.arxivId, rec, "ai45:arxivId")
         rec.url = one(s, AI45.url, rec, "ai45:url")
         rec.note = " ".join(str(o) for o in graph.objects(s, AI45.importNote))
+        rec.abstract = one(s, DCTERMS.abstract, rec, "dcterms:abstract")
+        rec.keywords = sorted(str(o) for o in graph.objects(s, DCTERMS.subject)
+                              if isinstance(o, Literal))
         rec.et_al = any(str(o).lower() == "true" for o in graph.objects(s, AI45.etAl))
         ships = []
         for a in graph.objects(s, AI45.hasAuthorship):

@@ -1,10 +1,12 @@
 """Analyst imports: a file of works mapped onto the roadmap's taxonomy becomes its own named graph
 (https://w3id.org/ai45/graph/import/{name}), stored as `<name>.ttl` in kg.paths.imports_dir().
 
-`import_file` reads the file (kg.importfiles), checks every value, resolves concept names
+`import_file` reads the file (kg.importfiles; the exports of reference managers and OpenAlex:
+kg.reffiles), checks every value, resolves concept names
 (kg.concepts), links works the paper already cites (same DOI, arXiv id or normalised title: the
 work keeps its ai45:CitedWork IRI and gains the mapping), builds the graph with its provenance
-(an ai45:Import, a prov:Entity), validates it with the SHACL shapes, and only then replaces the
+(an ai45:Import, a prov:Entity) and each work's abstract (dcterms:abstract) and the source's
+keywords (dcterms:subject literals), validates it with the SHACL shapes, and only then replaces the
 stored file (temp file + os.replace) and rebuilds dist/. Any problem raises `ImportFailed`
 listing every problem by line and field; the stored imports and dist/ are then as they were.
 """
@@ -39,7 +41,9 @@ from .importer import (
     work_slug,
 )
 from .importfiles import (
+    FORMAT_NAMES,
     FORMATS,
+    JSON_EXTENSIONS,
     Problem,
     ReadResult,
     Record,
@@ -51,6 +55,14 @@ from .importfiles import (
 from .load import import_files, parse_turtle
 from .namespaces import AI45, AI45R, GRAPH_IMPORT_PREFIX, PREFIXES, graph_for_import
 from .papertext import collapse_ws, normalise_title
+from .rdfsafe import no_network
+from .reffiles import (
+    clean_abstract,
+    read_csl_json_records,
+    read_openalex_records,
+    read_ris_records,
+    sniff_json,
+)
 from .validate import _violations, load_shapes
 
 SHAPES = Namespace("https://w3id.org/ai45/shapes#")
@@ -213,30 +225,29 @@ def _check(records: Sequence[Record], index: ConceptIndex, paper: PaperWorks,
         bad = len(problems)
         title = collapse_ws(rec.title)
         if not title and rec.iri is None:
-            problems.append(Problem(rec.where, rec.field_name("title"), "a work needs a title"))
+            problems.append(rec.problem("title", "a work needs a title"))
         year = None
         if rec.year.strip():
             year = clean_year(rec.year)
             if year is None:
-                problems.append(Problem(rec.where, rec.field_name("year"),
-                                        f"{rec.year.strip()!r} is not a year (four digits)"))
+                problems.append(rec.problem("year",
+                                            f"{rec.year.strip()!r} is not a year (four digits)"))
         doi = None
         if rec.doi.strip():
             doi = clean_doi(rec.doi)
             if doi is None:
-                problems.append(Problem(rec.where, rec.field_name("doi"),
-                                        f"{rec.doi.strip()!r} is not a DOI (10.NNNN/...)"))
+                problems.append(rec.problem("doi",
+                                            f"{rec.doi.strip()!r} is not a DOI (10.NNNN/...)"))
         arxiv = None
         if rec.arxiv.strip():
             arxiv = clean_arxiv(rec.arxiv)
             if arxiv is None:
-                problems.append(Problem(rec.where, rec.field_name("arxiv"),
-                                        f"{rec.arxiv.strip()!r} is not an arXiv id such as "
-                                        "2404.14082 (old-style ids: give the URL instead)"))
+                problems.append(rec.problem("arxiv",
+                                            f"{rec.arxiv.strip()!r} is not an arXiv id such as "
+                                            "2404.14082 (old-style ids: give the URL instead)"))
         url = rec.url.strip()
         if url and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", url):
-            problems.append(Problem(rec.where, rec.field_name("url"),
-                                    f"{url!r} is not an http(s) URL"))
+            problems.append(rec.problem("url", f"{url!r} is not an http(s) URL"))
         concepts: list[URIRef] = []
         for name, kinds, where_field in rec.concepts:
             try:
@@ -344,6 +355,14 @@ def build_graph(name: str, works: Sequence[_Work], *, source: str, sha256: str, 
         g.add((iri, AI45.inImport, imp))
         for c in w.concepts:
             g.add((iri, AI45.addresses, c))
+        # the source's abstract and its own keywords, on new and linked works alike: they are
+        # statements of this import's graph, beside the paper's description of a cited work
+        abstract = clean_abstract(w.record.abstract)
+        if abstract:
+            g.add((iri, DCTERMS.abstract, Literal(abstract)))
+        for keyword in w.record.keywords:
+            if collapse_ws(keyword):
+                g.add((iri, DCTERMS.subject, Literal(collapse_ws(keyword))))
         if w.record.note.strip():
             g.add((iri, AI45.importNote, Literal(collapse_ws(w.record.note))))
     return g
@@ -396,21 +415,35 @@ def _short(iri: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def detect_format(path: Path, fmt: str | None = None) -> str:
+def detect_format(path: Path, fmt: str | None = None, data: bytes | None = None) -> str:
+    """The format given, else the one of the extension; a `.json` file by its content
+    (kg.reffiles.sniff_json: CSL-JSON, OpenAlex or JSON-LD).
+
+    Raises:
+        ImportFailed: an unknown format or extension, or JSON whose format cannot be told.
+    """
     if fmt:
-        if fmt not in set(FORMATS.values()):
-            raise ImportFailed(f"unknown format {fmt!r}; one of csv, bibtex, turtle, json-ld")
+        if fmt not in FORMAT_NAMES:
+            raise ImportFailed(f"unknown format {fmt!r}; one of {', '.join(FORMAT_NAMES)}")
         return fmt
     ext = path.suffix.lower()
+    if ext in JSON_EXTENSIONS:
+        text, problem = decode(path.read_bytes() if data is None else data)
+        found, problems = (None, [problem]) if problem is not None else sniff_json(text)
+        if found is None:
+            raise ImportFailed(f"{path.name}: not imported, its format cannot be told (nothing "
+                               "was changed):", problems)
+        return found
     if ext not in FORMATS:
         raise ImportFailed(f"{path.name}: cannot tell the format from the extension {ext!r}; "
-                           "use .csv, .tsv, .bib, .ttl or .jsonld, or give --format")
+                           "use .csv, .tsv, .bib, .ris, .json, .ttl or .jsonld, or give "
+                           "--format")
     return FORMATS[ext]
 
 
-def read_file(path: Path, fmt: str, mapping: Path | None = None) -> ReadResult:
-    data = path.read_bytes()
-    text, problem = decode(data)
+def read_file(path: Path, fmt: str, mapping: Path | None = None,
+              data: bytes | None = None) -> ReadResult:
+    text, problem = decode(path.read_bytes() if data is None else data)
     if problem is not None:
         return ReadResult(problems=[problem])
     if fmt == "csv":
@@ -425,6 +458,13 @@ def read_file(path: Path, fmt: str, mapping: Path | None = None) -> ReadResult:
         return read_bibtex_records(text, mapping_text, mapping.name if mapping else "")
     if mapping is not None:
         raise ImportFailed("--mapping goes with a BibTeX file only")
+    readers = {"csl-json": read_csl_json_records, "ris": read_ris_records,
+               "openalex": read_openalex_records}
+    if fmt in readers:
+        # plain JSON and text that name URLs everywhere: nothing is fetched (the guard makes
+        # sure of it, as for RDF in kg.rdfsafe)
+        with no_network():
+            return readers[fmt](text)
     return read_rdf_records(text, fmt)
 
 
@@ -442,18 +482,22 @@ def prepare(path: Path, name: str, *, fmt: str | None = None, mapping: Path | No
         raise ImportFailed(f"{path}: no such file")
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    fmt = detect_format(path, fmt)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    read = read_file(path, fmt, mapping)
+    data = path.read_bytes()
+    fmt = detect_format(path, fmt, data)
+    sha = hashlib.sha256(data).hexdigest()
+    read = read_file(path, fmt, mapping, data)
     fail = f"{path.name}: not imported as {name!r} (nothing was changed):"
-    if read.problems:
+    if read.problems and not read.records:
         raise ImportFailed(fail, read.problems)
     seconds["read"] = time.perf_counter() - t
     t = time.perf_counter()
     index = index or ConceptIndex.load()
     paper = paper or PaperWorks.load()
-    problems: list[Problem] = []
+    # what the reader found wrong and what checking the records it could read finds, together:
+    # the analyst sees every problem of the file at once
+    problems: list[Problem] = list(read.problems)
     works = _check(read.records, index, paper, problems)
+    problems.sort(key=_in_file_order)
     if problems:
         raise ImportFailed(fail, problems)
     if not works:
@@ -479,6 +523,12 @@ def prepare(path: Path, name: str, *, fmt: str | None = None, mapping: Path | No
         triples=len(graph), seconds=seconds,
     )
     return graph, summary
+
+
+def _in_file_order(problem: Problem) -> float:
+    """Problems at "line N" or "item N" by N; the others after them, in the order found."""
+    m = re.match(r"(?:line|item) (\d+)", problem.where)
+    return int(m.group(1)) if m else float("inf")
 
 
 def _header(summary: ImportSummary, when: str) -> str:
@@ -577,7 +627,8 @@ def _is_fresh(dist: Path | None) -> bool:
     import or a drop need not validate again: every other graph is byte for byte what that build
     validated, the new import was just validated with its shapes, and an import never states
     anything about the paper's resources that their shapes constrain (it adds ai45:addresses,
-    ai45:inImport and ai45:importNote to cited works, nothing else)."""
+    ai45:inImport, ai45:importNote, dcterms:abstract and dcterms:subject to cited works, nothing
+    else)."""
     from .build import is_up_to_date
 
     return is_up_to_date(dist)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kg import paths
+from kg.importfiles import FORMAT_NAMES
 
 from .serve import setting_options
 
@@ -352,8 +353,8 @@ def get(path: str, accept: str | None) -> None:
 @click.option("--name", "-n", required=True,
               help="Name of the import (lower-case words joined by hyphens); its graph is "
               "https://w3id.org/ai45/graph/import/NAME. An import of the same name is replaced.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "bibtex", "turtle", "json-ld"]),
-              default=None, help="Format of FILE (default: from its extension).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMAT_NAMES)), default=None,
+              help="Format of FILE (default: from its extension, and for .json its content).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A CSV mapping BibTeX keys to concepts (column key), instead of the entries' "
               "keywords.")
@@ -361,7 +362,9 @@ def get(path: str, accept: str | None) -> None:
 @click.option("--dist", type=click.Path(file_okay=False), help="Build directory (default dist/).")
 def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build: bool,
             dist: str | None) -> None:
-    """Import an analyst's file of works mapped onto the taxonomy (CSV, BibTeX, Turtle, JSON-LD).
+    """Import an analyst's file of works (CSV, BibTeX, Turtle, JSON-LD, or what reference
+    managers export: Zotero's CSL-JSON, RIS, OpenAlex work records), mapped onto the taxonomy
+    or not yet.
 
     The file is checked (every problem is reported with its line and field), works the paper
     cites are linked by DOI, arXiv id or title, the result is validated with the SHACL shapes,

@@ -193,23 +193,23 @@ def test_deep_nesting_and_size_are_refused_cleanly() -> None:
 #: these are the others, with why they are safe
 TRUSTED_PARSES = {
     ("kg/load.py", "into.parse(path, format=\"turtle\")"): "the project's own source files",
-    ("kg/stores.py", "ds.parse(dist / DATASET_TRIG, format=\"trig\")"): "the build's own TriG",
+    ("kg/stores/base.py", "ds.parse(dist / DATASET_TRIG, format=\"trig\")"): "the build's own TriG",
     ("kg/queries.py", "p.parse(value)"): "a named-query parameter, not RDF",
     ("service/queries.py", "p.parse(raw[p.name])"): "a named-query parameter, not RDF",
     ("kg/importfiles.py", "bibtex.parse(text)"): "BibTeX, not RDF (no entities, no URLs)",
     ("kg/rdfsafe.py", "target.parse(data=text, format=fmt, **kwargs)"): "the guarded parse",
     ("kg/rdfsafe.py", "Graph()).parse(data=line + \"\\n\","): "the guarded line check",
     ("kg/push.py", "ox.parse(path=str(dist / DATASET_NQUADS)"): "the build's own N-Quads",
-    ("kg/stores.py", "ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)"):
+    ("kg/stores/oxigraph_load.py", "ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)"):
         "the build's own N-Quads, loaded into the Oxigraph store",
     ("kg/synth.py", "ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)"): "generated data",
-    ("kg/stores.py", "self._ox.parse(path=str(path), format=self._ox.RdfFormat.N_QUADS)"):
+    ("kg/stores/oxigraph.py", "self._ox.parse(path=str(path), format=self._ox.RdfFormat.N_QUADS)"):
         "the Oxigraph store's own literal file, written when the store was loaded",
     # a CONSTRUCT / DESCRIBE answer of the remote SPARQL endpoint the operator configured
     # (STORE=remote): pyoxigraph never fetches, but it does expand internal XML entities, so an
     # RDF/XML answer of a hostile endpoint could exhaust the worker's memory (WORKER_MEMORY_MB
     # caps it: 503, worker replaced); asking for and accepting N-Triples only would close it
-    ("kg/stores.py", "ox.parse(response, formats.get(media, ox.RdfFormat.N_TRIPLES))"):
+    ("kg/stores/remote.py", "ox.parse(response, formats.get(media, ox.RdfFormat.N_TRIPLES))"):
         "the configured remote endpoint's answers (see above)",
 }
 

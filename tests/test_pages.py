@@ -23,7 +23,8 @@ LEVELS = [
     (5, "Collaboration Trustworthiness"),
 ]
 LAYERS = [(1, "Approximate Alignment Layer"), (2, "Intervenable Layer"), (3, "Reflectable Layer")]
-NAV = [("/", "Home"), ("/query", "Query"), ("/examples", "Questions"), ("/queries", "Named queries"),
+NAV = [("/", "Home"), ("/query", "Query"), ("/examples", "Questions"),
+       ("/queries", "Named queries"),
        ("/ontology", "Ontology"), ("/data", "Data"), ("/api", "API")]
 PAGES = ["/", "/query", "/examples", "/queries", "/queries/levels", "/ontology", "/data", "/api",
          "/id/level/autonomy", "/graph/framework", "/id/nope"]
