@@ -76,8 +76,8 @@ def make_dist(work: Path, size: str, real: Path) -> Path:
     SIZES[size] triples in all, with a manifest whose content hash is that of its N-Quads."""
     import pyoxigraph as ox
 
+    from kg.literature.synth import write as synth
     from kg.stores import DATASET_NQUADS, DATASET_TRIG, MANIFEST
-    from kg.synth import write as synth
 
     target = SIZES[size]
     dist = work / f"dist-{size}"

@@ -57,7 +57,7 @@ def main() -> None:
         os.environ["AI45_IMPORTS"] = str(root / "imports")
         os.environ["AI45_DIST"] = str(root / "dist")
         from kg.build import build
-        from kg.imports import import_file
+        from kg.literature.imports import import_file
         from kg.reports import compute_report, open_runner
 
         rows: list[tuple[str, float]] = []

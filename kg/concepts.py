@@ -1,8 +1,10 @@
-"""Find the roadmap's concepts by the names analysts write: a label or alternative label
+"""The roadmap's concepts and their names: `load_concept_labels` reads them from framework.ttl
+(for the paper importer's citation matcher and for the index); `ConceptIndex` finds a concept by
+the names analysts write: a label or alternative label
 ("RLHF", "machine unlearning"), a slug ("technique/machine-unlearning", "machine-unlearning"), a
 prefixed name ("technique:rlhf", "ai45r:technique/rlhf") or the full IRI, case-insensitively.
 
-Names are compared through `kg.papertext.normalise_title` (case, accents, dashes and punctuation
+Names are compared through `kg.text.normalise_title` (case, accents, dashes and punctuation
 do not matter). An unknown name is refused with the closest known names (difflib); a name of the
 wrong kind for its column says which column it belongs in.
 """
@@ -16,13 +18,47 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from . import paths
-from .importer import load_concept_labels
 from .load import parse_turtle
-from .namespaces import AI45R, PREFIXES
-from .papertext import normalise_title
+from .namespaces import AI45, AI45R, PREFIXES
+from .text import normalise_title
+
+
+def load_concept_labels(
+    framework_file: Path | None = None, ontology_file: Path | None = None
+) -> dict[URIRef, list[str]]:
+    """The names (rdfs:label, skos:prefLabel, skos:altLabel, skos:hiddenLabel) of every framework
+    concept in framework.ttl: resources typed with ai45:FrameworkConcept or one of its subclasses.
+
+    Raises:
+        SourceError: the framework file cannot be parsed (missing is not an error: no labels).
+    """
+    framework_file = framework_file or paths.FRAMEWORK_FILE
+    ontology_file = ontology_file or paths.ONTOLOGY_FILE
+    if not framework_file.exists():
+        return {}
+    data, classes = Graph(), Graph()
+    parse_turtle(framework_file, data)
+    if ontology_file.exists():
+        parse_turtle(ontology_file, classes)
+    classes += data.triples((None, RDFS.subClassOf, None))
+    concept_classes = set(classes.transitive_subjects(RDFS.subClassOf, AI45.FrameworkConcept))
+    concept_classes.add(SKOS.Concept)
+    labels: dict[URIRef, list[str]] = {}
+    typed = {s for s, o in data.subject_objects(RDF.type) if o in concept_classes}
+    for subject in sorted((s for s in typed if isinstance(s, URIRef)), key=str):
+        found = {
+            str(o)
+            for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+            for o in data.objects(subject, p)
+            if isinstance(o, Literal)
+        }
+        if found:
+            labels[subject] = sorted(found)
+    return labels
+
 
 #: the kind of a concept is the first segment of its IRI after /id/; how messages name it
 KIND_NAMES: dict[str, str] = {

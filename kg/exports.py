@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from .bibtex import escape, format_entry
-from .importer import is_organisation
+from .literature.bibtex import escape, format_entry
 from .namespaces import AI45, AI45R
+from .paper import is_organisation
 from .reports import Runner, plain
 from .scopes import scope_graphs
 

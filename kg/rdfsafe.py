@@ -2,7 +2,7 @@
 without letting the input reach the network or the file system, or expand without bound.
 
 `parse_untrusted(data, format)` is the one function for that; everything that parses a file a
-user gave (kg.importfiles, and any later RDF/XML or JSON-LD import) goes through it. It:
+user gave (kg.literature.files, and any later RDF/XML or JSON-LD import) goes through it. It:
 
 - takes the document itself (text or bytes), never a location: rdflib would fetch an `http:` or
   `file:` source given as a string;

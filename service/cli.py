@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kg import paths
-from kg.importfiles import FORMAT_NAMES
+from kg.literature import FORMAT_NAMES
 
 from .serve import setting_options
 
@@ -89,8 +89,8 @@ def import_paper(files: tuple[str, ...], out: str | None) -> None:
     Each FILE is identified as a version by its file name (ai45:sourceFile in
     ontology/data/paper.ttl). Malformed reference lines are reported, never dropped silently.
     """
-    from kg.importer import PaperImportError, import_and_write
     from kg.load import SourceError
+    from kg.paper import PaperImportError, import_and_write
 
     try:
         result = import_and_write([Path(f) for f in files], Path(out) if out else None)
@@ -279,7 +279,7 @@ def synth(triples: int, seed: int, out: str, name: str | None) -> None:
     ai45kg synth --triples 1000000 --seed 1 --out /tmp/synth-1m.nq
     ai45kg synth --triples 10000 --out imports/synth-1.ttl   # built like any analyst import
     """
-    from kg.synth import write
+    from kg.literature.synth import write
 
     report = write(Path(out), triples, seed, name=name)
     click.echo(f"wrote {report.out}: {report.triples} triples, {report.works} works "
@@ -370,7 +370,7 @@ def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build
     cites are linked by DOI, arXiv id or title, the result is validated with the SHACL shapes,
     stored in imports/ (AI45_IMPORTS) and dist/ is rebuilt. Nothing changes if anything fails.
     """
-    from kg.imports import ImportFailed, import_file
+    from kg.literature.imports import ImportFailed, import_file
 
     try:
         summary = import_file(Path(file), name, fmt=fmt, mapping=Path(mapping) if mapping else None,
@@ -397,7 +397,7 @@ def imports_(fmt: str) -> None:
     """List the analyst imports (stored in imports/, or AI45_IMPORTS)."""
     import json
 
-    from kg.imports import list_imports
+    from kg.literature.imports import list_imports
 
     found = list_imports()
     if fmt == "json":
@@ -420,7 +420,7 @@ def imports_(fmt: str) -> None:
 @click.option("--dist", type=click.Path(file_okay=False), help="Build directory (default dist/).")
 def drop(name: str, no_build: bool, dist: str | None) -> None:
     """Remove the analyst import NAME (its graph) and rebuild dist/ without it."""
-    from kg.imports import ImportFailed, drop_import
+    from kg.literature.imports import ImportFailed, drop_import
 
     try:
         path = drop_import(name, rebuild=not no_build, dist=_dist(dist) if dist else None)
@@ -451,8 +451,8 @@ def report(scope: str, out: str | None, fmt: str, dist: str | None) -> None:
     """The literature map: coverage of the taxonomy, gaps, what imports add, version diff."""
     import json
 
-    from kg.pictures import png_available
     from kg.reports import compute_report
+    from kg.reports.pictures import png_available
 
     result = compute_report(_runner(dist), scope=scope)  # type: ignore[arg-type]
     if out:

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kg.build import build
-from kg.synth import write as write_synth
+from kg.literature.synth import write as write_synth
 from service.backend import Backend
 from service.cache import ResponseCache
 

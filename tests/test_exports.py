@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg import bibtex
 from kg.exports import works_bibtex
-from kg.imports import prepare
+from kg.literature import bibtex
+from kg.literature.imports import prepare
 from kg.namespaces import AI45R
 from kg.reports import OxigraphRunner
 from service.cli import main

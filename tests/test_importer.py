@@ -1,4 +1,4 @@
-"""The paper importer (kg/importer.py): reference lists, shared works, citation groups, Turtle.
+"""The paper importer (kg/paper/): reference lists, shared works, citation groups, Turtle.
 
 The expected values were read off the two texts in ../shared/paper by hand; tests that need those
 texts skip when they are absent. The fixtures in tests/fixtures/importer cover malformed input.
@@ -14,13 +14,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, SKOS, XSD
 
 from kg import paths
-from kg.importer import (
+from kg.concepts import load_concept_labels
+from kg.namespaces import AI45, AI45R, CITO
+from kg.paper import (
     ImportResult,
     PaperImportError,
     ParsedCitation,
     ParsedReference,
     import_papers,
-    load_concept_labels,
     match_concept,
     parse_citations,
     parse_entry,
@@ -29,7 +30,6 @@ from kg.importer import (
     work_slug,
     write_bibliography,
 )
-from kg.namespaces import AI45, AI45R, CITO
 
 FILE_000 = "000_f256b45877e1ef53.txt"
 FILE_001 = "001_08170e784c781668.txt"

@@ -1,6 +1,6 @@
-"""Analyst imports (kg.imports, `ai45kg import / imports / drop`): every format, exact outcomes,
-clear messages naming line and field, nothing half-imported, re-import replaces, drop removes,
-works the paper cites are linked to their IRI."""
+"""Analyst imports (kg.literature.imports, `ai45kg import / imports / drop`): every format, exact
+outcomes, clear messages naming line and field, nothing half-imported, re-import replaces, drop
+removes, works the paper cites are linked to their IRI."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from kg import bibtex
 from kg.build import build
 from kg.concepts import ConceptError, ConceptIndex
-from kg.imports import ImportFailed, PaperWorks, drop_import, import_file, list_imports, prepare
+from kg.literature import bibtex
+from kg.literature.imports import (
+    ImportFailed,
+    PaperWorks,
+    drop_import,
+    import_file,
+    list_imports,
+    prepare,
+)
 from kg.load import source_files, sources_digest
 from kg.namespaces import AI45, AI45R, graph_for_import
 from kg.scopes import PAPER_GRAPHS, scope_graphs

@@ -196,13 +196,14 @@ TRUSTED_PARSES = {
     ("kg/stores/base.py", "ds.parse(dist / DATASET_TRIG, format=\"trig\")"): "the build's own TriG",
     ("kg/queries.py", "p.parse(value)"): "a named-query parameter, not RDF",
     ("service/queries.py", "p.parse(raw[p.name])"): "a named-query parameter, not RDF",
-    ("kg/importfiles.py", "bibtex.parse(text)"): "BibTeX, not RDF (no entities, no URLs)",
+    ("kg/literature/files.py", "bibtex.parse(text)"): "BibTeX, not RDF (no entities, no URLs)",
     ("kg/rdfsafe.py", "target.parse(data=text, format=fmt, **kwargs)"): "the guarded parse",
     ("kg/rdfsafe.py", "Graph()).parse(data=line + \"\\n\","): "the guarded line check",
     ("kg/push.py", "ox.parse(path=str(dist / DATASET_NQUADS)"): "the build's own N-Quads",
     ("kg/stores/oxigraph_load.py", "ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)"):
         "the build's own N-Quads, loaded into the Oxigraph store",
-    ("kg/synth.py", "ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)"): "generated data",
+    ("kg/literature/synth.py", "ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)"):
+        "generated data",
     ("kg/stores/oxigraph.py", "self._ox.parse(path=str(path), format=self._ox.RdfFormat.N_QUADS)"):
         "the Oxigraph store's own literal file, written when the store was loaded",
     # a CONSTRUCT / DESCRIBE answer of the remote SPARQL endpoint the operator configured
@@ -233,7 +234,7 @@ def test_every_rdf_parse_of_outside_data_goes_through_rdfsafe() -> None:
 
 
 def _import(path: Path, tmp_path: Path) -> str:
-    from kg.imports import ImportFailed, prepare
+    from kg.literature.imports import ImportFailed, prepare
 
     try:
         prepare(path, "hostile")
@@ -278,7 +279,7 @@ def test_a_truncated_import_names_the_line(tmp_path: Path) -> None:
 
 def test_the_paper_importer_resolves_nothing(recorder: ConnectionRecorder,
                                              tmp_path: Path) -> None:
-    from kg.importer import import_papers
+    from kg.paper import import_papers
 
     text = textwrap.dedent(f"""\
         <?xml version="1.0"?><!DOCTYPE p [<!ENTITY xxe SYSTEM "{recorder.url}xxe">]>
@@ -299,7 +300,7 @@ def test_the_paper_importer_resolves_nothing(recorder: ConnectionRecorder,
 
 def test_the_bibliography_is_replaced_atomically(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import kg.importer as importer
+    import kg.paper.bibliography as importer
 
     target = tmp_path / "bibliography.ttl"
     target.write_text("# the previous bibliography\n", encoding="utf-8")

@@ -1,8 +1,8 @@
 """Analyst imports of what reference managers and OpenAlex export, as they export them
-(kg.reffiles): Zotero's CSL-JSON, RIS from Zotero / EndNote / Mendeley (CRLF line ends, a BOM),
-OpenAlex work records (one work, a list, an API page). Exact records, exact links to the paper's
-cited works, exact problems with their item and field (JSON) or line (RIS), and nothing changed
-by a file with a problem.
+(kg.literature.refmanagers): Zotero's CSL-JSON, RIS from Zotero / EndNote / Mendeley (CRLF line
+ends, a BOM), OpenAlex work records (one work, a list, an API page). Exact records, exact links to
+the paper's cited works, exact problems with their item and field (JSON) or line (RIS), and nothing
+changed by a file with a problem.
 
 The fixtures are in tests/fixtures/imports/: zotero-export.json, library.ris (CRLF and a UTF-8
 BOM, byte for byte as a reference manager writes it: keep it binary in git), openalex-page.json,
@@ -25,8 +25,9 @@ from rdflib.term import Node
 from kg import paths
 from kg.build import build
 from kg.concepts import ConceptIndex
-from kg.importfiles import FORMAT_NAMES, decode
-from kg.imports import (
+from kg.literature import FORMAT_NAMES
+from kg.literature.files import decode
+from kg.literature.imports import (
     ImportFailed,
     PaperWorks,
     detect_format,
@@ -35,14 +36,14 @@ from kg.imports import (
     list_imports,
     prepare,
 )
-from kg.namespaces import AI45, AI45R, SH, graph_for_import
-from kg.reffiles import (
+from kg.literature.refmanagers import (
     abstract_from_inverted_index,
     read_csl_json_records,
     read_openalex_records,
     read_ris_records,
     sniff_json,
 )
+from kg.namespaces import AI45, AI45R, SH, graph_for_import
 from kg.stores import read_manifest
 from service.cli import main
 

@@ -1,5 +1,6 @@
-"""The analysts' report (kg.reports, kg.pictures, `ai45kg report`, /report): the version diff
-matches the two texts exactly, the Matrix heatmap has the right counts, every table downloads."""
+"""The analysts' report (kg.reports, kg.reports.pictures, `ai45kg report`, /report): the version
+diff matches the two texts exactly, the Matrix heatmap has the right counts, every table
+downloads."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from flask.testing import FlaskClient
 from rdflib import Dataset
 
 from kg import queries as named
-from kg.pictures import png_available
-from kg.reports import OxigraphRunner, Report, compute_report, run_named, substitute
+from kg.reports import OxigraphRunner, Report, compute_report, run_named
+from kg.reports.pictures import png_available
+from kg.reports.report import substitute
 from kg.stores import load_built_dataset
 from service.cli import main
 

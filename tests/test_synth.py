@@ -1,5 +1,5 @@
-"""The synthetic literature (kg.synth, `ai45kg synth`): deterministic by seed, the size asked
-for, a citation network over the roadmap's real techniques and levels, and valid against the
+"""The synthetic literature (kg.literature.synth, `ai45kg synth`): deterministic by seed, the size
+asked for, a citation network over the roadmap's real techniques and levels, and valid against the
 project's own SHACL shapes."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 
+from kg.literature.synth import framework_concepts, write
 from kg.load import parse_turtle
 from kg.namespaces import AI45, CITO
 from kg.stores import load_built_dataset
-from kg.synth import framework_concepts, write
 from kg.validate import validate_dataset
 
 TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -1,8 +1,8 @@
 """Analyst imports: a file of works mapped onto the roadmap's taxonomy becomes its own named graph
 (https://w3id.org/ai45/graph/import/{name}), stored as `<name>.ttl` in kg.paths.imports_dir().
 
-`import_file` reads the file (kg.importfiles; the exports of reference managers and OpenAlex:
-kg.reffiles), checks every value, resolves concept names
+`import_file` reads the file (kg.literature.files; the exports of reference managers and OpenAlex:
+kg.literature.refmanagers), checks every value, resolves concept names
 (kg.concepts), links works the paper already cites (same DOI, arXiv id or normalised title: the
 work keeps its ai45:CitedWork IRI and gains the mapping), builds the graph with its provenance
 (an ai45:Import, a prov:Entity) and each work's abstract (dcterms:abstract) and the source's
@@ -29,21 +29,18 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from . import __version__, paths
-from .concepts import ConceptError, ConceptIndex
-from .importer import (
-    _ARXIV,
-    _DOI,
-    _DOI_PREFIX,
-    ParsedReference,
-    _citation_key,
-    turtle_text,
-    work_slug,
-)
-from .importfiles import (
-    FORMAT_NAMES,
-    FORMATS,
-    JSON_EXTENSIONS,
+from .. import __version__, paths
+from ..concepts import ConceptError, ConceptIndex
+from ..load import import_files, parse_turtle
+from ..namespaces import AI45, AI45R, GRAPH_IMPORT_PREFIX, PREFIXES, graph_for_import
+from ..paper.bibliography import citation_key, turtle_text
+from ..paper.references import ARXIV, DOI, DOI_PREFIX, ParsedReference
+from ..paper.works import work_slug
+from ..rdfsafe import no_network
+from ..text import collapse_ws, normalise_title
+from ..validate import _violations, load_shapes
+from . import FORMAT_NAMES, FORMATS, JSON_EXTENSIONS
+from .files import (
     Problem,
     ReadResult,
     Record,
@@ -52,18 +49,13 @@ from .importfiles import (
     read_csv_records,
     read_rdf_records,
 )
-from .load import import_files, parse_turtle
-from .namespaces import AI45, AI45R, GRAPH_IMPORT_PREFIX, PREFIXES, graph_for_import
-from .papertext import collapse_ws, normalise_title
-from .rdfsafe import no_network
-from .reffiles import (
+from .refmanagers import (
     clean_abstract,
     read_csl_json_records,
     read_openalex_records,
     read_ris_records,
     sniff_json,
 )
-from .validate import _violations, load_shapes
 
 SHAPES = Namespace("https://w3id.org/ai45/shapes#")
 
@@ -185,8 +177,8 @@ class PaperWorks:
 def clean_doi(raw: str) -> str | None:
     """A DOI lower-cased without resolver or "doi:" prefix, or None when it is not one."""
     text = re.sub(r"^doi:\s*", "", re.sub(r"\s+", "", raw), flags=re.I)
-    text = _DOI_PREFIX.sub("", text).rstrip(".")
-    return text.lower() if _DOI.fullmatch(text) else None
+    text = DOI_PREFIX.sub("", text).rstrip(".")
+    return text.lower() if DOI.fullmatch(text) else None
 
 
 def clean_arxiv(raw: str) -> str | None:
@@ -196,7 +188,7 @@ def clean_arxiv(raw: str) -> str | None:
                      r"(?:\.pdf)?", text, re.I)
     if m:
         return m.group(1)
-    m = _ARXIV.fullmatch(text)
+    m = ARXIV.fullmatch(text)
     return m.group(1) if m else None
 
 
@@ -336,7 +328,7 @@ def build_graph(name: str, works: Sequence[_Work], *, source: str, sha256: str, 
             g.add((iri, RDF.type, AI45.ImportedWork))
             g.add((iri, RDFS.label, _en(ref.title)))
             g.add((iri, SKOS.prefLabel, _en(ref.title)))
-            g.add((iri, SKOS.definition, _en(f"A work imported by {name}: {_citation_key(ref)}.")))
+            g.add((iri, SKOS.definition, _en(f"A work imported by {name}: {citation_key(ref)}.")))
             g.add((iri, DCTERMS.title, _en(ref.title)))
             if ref.year:
                 g.add((iri, DCTERMS.issued, Literal(str(ref.year), datatype=XSD.gYear)))
@@ -417,7 +409,7 @@ def _short(iri: str) -> str:
 
 def detect_format(path: Path, fmt: str | None = None, data: bytes | None = None) -> str:
     """The format given, else the one of the extension; a `.json` file by its content
-    (kg.reffiles.sniff_json: CSL-JSON, OpenAlex or JSON-LD).
+    (kg.literature.refmanagers.sniff_json: CSL-JSON, OpenAlex or JSON-LD).
 
     Raises:
         ImportFailed: an unknown format or extension, or JSON whose format cannot be told.
@@ -577,7 +569,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
 def _rebuild(dist: Path | None, undo: list[tuple[Path, bytes | None]], what: str,
              *, validate: bool) -> None:
     """Rebuild dist/; on failure put the import files back as they were and raise."""
-    from .build import build
+    from ..build import build
 
     try:
         build(dist, validate=validate)
@@ -629,7 +621,7 @@ def _is_fresh(dist: Path | None) -> bool:
     anything about the paper's resources that their shapes constrain (it adds ai45:addresses,
     ai45:inImport, ai45:importNote, dcterms:abstract and dcterms:subject to cited works, nothing
     else)."""
-    from .build import is_up_to_date
+    from ..build import is_up_to_date
 
     return is_up_to_date(dist)
 

@@ -1,12 +1,11 @@
-"""Read the files analysts already have into `Record`s, one per work: a CSV (or TSV), a BibTeX
-file (the mapping in its `keywords` field or in a companion CSV), or a Turtle / JSON-LD file in
-the project's vocabulary. The exports of reference managers and OpenAlex (CSL-JSON, RIS, OpenAlex
-work records) are read by kg.reffiles into the same `Record`s.
+"""Read the files analysts already have into `Record`s, one per work: a CSV (or TSV), a BibTeX file
+(the mapping in its `keywords` field or in a companion CSV), or a Turtle / JSON-LD file in the
+project's vocabulary. The exports of reference managers and OpenAlex (CSL-JSON, RIS, OpenAlex work
+records) are read by kg.literature.refmanagers into the same `Record`s.
 
 Readers only read: they report every problem they find (with the line and the field) and leave
-checking the values (years, DOIs, concept names) to `kg.imports`, which does it the same way for
-every format.
-"""
+checking the values (years, DOIs, concept names) to `kg.literature.imports`, which does it the same
+way for every format."""
 
 from __future__ import annotations
 
@@ -20,18 +19,10 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
+from ..namespaces import AI45, AI45R, FABIO, PREFIXES
+from ..paper.references import split_authors
+from ..rdfsafe import parse_untrusted
 from . import bibtex
-from .importer import split_authors
-from .namespaces import AI45, AI45R, FABIO, PREFIXES
-from .rdfsafe import parse_untrusted
-
-#: the formats an import reads (the values of ai45:sourceFormat)
-FORMAT_NAMES = ("csv", "bibtex", "turtle", "json-ld", "csl-json", "ris", "openalex")
-#: the format of a file by its extension; a `.json` file is told by its content
-#: (kg.reffiles.sniff_json: CSL-JSON, OpenAlex or JSON-LD)
-FORMATS = {".csv": "csv", ".tsv": "csv", ".bib": "bibtex", ".bibtex": "bibtex",
-           ".ttl": "turtle", ".turtle": "turtle", ".jsonld": "json-ld", ".ris": "ris"}
-JSON_EXTENSIONS = (".json",)
 
 #: CSV columns: canonical name -> the spellings accepted in a header (compared after lower-casing
 #: and turning runs of spaces, "_" and "-" into one space)

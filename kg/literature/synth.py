@@ -1,13 +1,13 @@
 """`ai45kg synth`: a synthetic literature, to measure the service at sizes the real graph will
 reach once analysts import more papers (10k, 100k, 1M triples and beyond).
 
-The output is an analyst import as `ai45kg import` writes one (kg.imports): an `ai45:Import`
-with its provenance and `ai45:ImportedWork`s with title, year, ordered authors
+The output is an analyst import as `ai45kg import` writes one (kg.literature.imports): an
+`ai45:Import` with its provenance and `ai45:ImportedWork`s with title, year, ordered authors
 (`ai45:Authorship`), the analyst's mappings onto the roadmap's real techniques and trustworthiness
-levels (`ai45:addresses`, read from the framework graph) and, what real imports do not have yet,
-a citation network among the works (`cito:cites`, each work citing earlier ones, popular works
-more often: preferential attachment, as real citation networks grow). It conforms to the
-project's SHACL shapes, so that a file of it in the imports directory builds like any import.
+levels (`ai45:addresses`, read from the framework graph) and, what real imports do not have yet, a
+citation network among the works (`cito:cites`, each work citing earlier ones, popular works more
+often: preferential attachment, as real citation networks grow). It conforms to the project's SHACL
+shapes, so that a file of it in the imports directory builds like any import.
 
 Deterministic: the same seed and size give byte-identical output (no clock, no hash order).
 Written as N-Triples lines (`.nt`, or `.ttl`: N-Triples is Turtle) or N-Quads in the import's
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, paths
-from .namespaces import AI45, AI45R, CITO, GRAPH_IMPORT_PREFIX
-from .sparqltext import term_n3
+from .. import __version__, paths
+from ..namespaces import AI45, AI45R, CITO, GRAPH_IMPORT_PREFIX
+from ..sparqltext import term_n3
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -1,5 +1,5 @@
 """Read the files reference managers and OpenAlex export, as they export them, into `Record`s
-(kg.importfiles):
+(kg.literature.files):
 
 - CSL-JSON (Zotero's "CSL JSON" export, citeproc's format): an array of items with `title`,
   `author` ([{family, given} or {literal}]), `issued` ({"date-parts": [[2023, 5]]}), `DOI`,
@@ -14,15 +14,14 @@
   `primary_location.landing_page_url`, `abstract_inverted_index` (turned back into the text) and
   `keywords[].display_name`.
 
-None of them carries a mapping onto the taxonomy: their works map nowhere (the import counts them
-as unmapped). Each work keeps its abstract and the source's own keywords. `sniff_json` tells
-CSL-JSON, OpenAlex and JSON-LD apart by their content (a `.json` file may be any of them).
+None of them carries a mapping onto the taxonomy: their works map nowhere (the import counts them as
+unmapped). Each work keeps its abstract and the source's own keywords. `sniff_json` tells CSL-JSON,
+OpenAlex and JSON-LD apart by their content (a `.json` file may be any of them).
 
 Like the other readers these only read: every problem is reported where it is (RIS: the line; JSON:
-the item, counted from 1, with the line it starts on, and the field), and the values are checked
-by kg.imports as for every format. The files are plain JSON or text: nothing is fetched, nothing
-is expanded.
-"""
+the item, counted from 1, with the line it starts on, and the field), and the values are checked by
+kg.literature.imports as for every format. The files are plain JSON or text: nothing is fetched,
+nothing is expanded."""
 
 from __future__ import annotations
 
@@ -31,8 +30,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .importfiles import Problem, ReadResult, Record
-from .namespaces import PREFIXES
+from ..namespaces import PREFIXES
+from .files import Problem, ReadResult, Record
 
 _DECODER = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")

@@ -24,15 +24,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import XSD
 from rdflib.term import Identifier, Node
 
+from .. import queries as named
+from ..namespaces import AI45R, PREFIXES
+from ..scopes import SCOPES, scope_graphs
+from ..stores import MANIFEST
+from ..terms import from_ox
 from . import pictures
-from . import queries as named
-from .namespaces import AI45R, PREFIXES
-from .scopes import SCOPES, scope_graphs
-from .stores import MANIFEST
 
 
 class Runner(Protocol):
@@ -81,20 +82,6 @@ def substitute(sparql: str, bindings: Mapping[str, Identifier]) -> str:
     return head + body
 
 
-def _from_oxigraph(term: Any) -> Node | None:
-    import pyoxigraph
-
-    if term is None:
-        return None
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 class OxigraphRunner:
     """The built dataset (dist/ai45kg.nq) in an in-memory Oxigraph store."""
 
@@ -123,7 +110,7 @@ class OxigraphRunner:
             nodes: list[Any] = [pyoxigraph.NamedNode(g) for g in graphs]
             result = self.store.query(text, default_graph=nodes, named_graphs=nodes)
         names = [v.value for v in result.variables]  # type: ignore[union-attr]
-        rows = [tuple(_from_oxigraph(s[n]) for n in names) for s in result]  # type: ignore[union-attr]
+        rows = [tuple(from_ox(s[n]) for n in names) for s in result]  # type: ignore[union-attr]
         return names, rows
 
 
