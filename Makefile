@@ -2,15 +2,21 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# what serving needs (the package and its runtime dependencies), and the test tools on top
+STAMP      := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install build serve test lint bench fuzz load-test clean
+.PHONY: install build serve test lint bench fuzz load-test wheel clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
@@ -20,31 +26,38 @@ build: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/ai45kg serve --host 127.0.0.1 --port 8045
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# mypy reads the packages under their installed names (ai45kg.kg, ai45kg.service) through a
+# tree of links, as the editable install's import hook is invisible to it
+lint: $(TEST_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/ruff check kg service tests
-	$(BIN)/mypy kg service
+	$(BIN)/ruff check kg service tests benchmarks
+	rm -rf .lint && mkdir -p .lint/ai45kg && ln -s ../../kg .lint/ai45kg/kg && ln -s ../../service .lint/ai45kg/service
+	MYPYPATH=.lint $(BIN)/mypy -p ai45kg.kg -p ai45kg.service
+
+# a wheel of the project in dist-wheel/ (what `pip install ai45kg` installs)
+wheel: $(STAMP)
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist-wheel .
 
 # every store at the real size, 100k and 1M triples (long: BENCH_ARGS=--quick for a short run);
 # writes benchmarks/RESULTS.md
 BENCH_ARGS ?=
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench.py --write $(BENCH_ARGS)
 
 # the fuzzers for longer than CI runs them: FUZZ_SCALE times the examples, randomized (failures
 # are kept in .hypothesis/ and replayed first next time), the hostile corpus on both stores
 FUZZ_SCALE ?= 20
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	AI45_FUZZ_SCALE=$(FUZZ_SCALE) AI45_HOSTILE_STORES=oxigraph,memory $(BIN)/python -m pytest -q \
 	  tests/test_fuzz.py tests/test_schemathesis.py tests/test_hostile.py \
 	  -o timeout=0 $(PYTEST_ARGS)
 
 # 32 clients for a minute against `ai45kg serve`; writes the table into docs/reliability.md
-load-test: $(STAMP)
+load-test: $(TEST_STAMP)
 	$(BIN)/python benchmarks/load_test.py --write docs/reliability.md $(LOAD_ARGS)
 
 clean:
-	rm -rf dist .pytest_cache
+	rm -rf dist dist-wheel build .lint .pytest_cache

@@ -76,8 +76,8 @@ def make_dist(work: Path, size: str, real: Path) -> Path:
     SIZES[size] triples in all, with a manifest whose content hash is that of its N-Quads."""
     import pyoxigraph as ox
 
-    from kg.literature.synth import write as synth
-    from kg.stores import DATASET_NQUADS, DATASET_TRIG, MANIFEST
+    from ai45kg.kg.literature.synth import write as synth
+    from ai45kg.kg.stores import DATASET_NQUADS, DATASET_TRIG, MANIFEST
 
     target = SIZES[size]
     dist = work / f"dist-{size}"
@@ -108,7 +108,7 @@ def make_dist(work: Path, size: str, real: Path) -> Path:
 
 
 def queries() -> dict[str, Any]:
-    from kg import queries as named
+    from ai45kg.kg import queries as named
 
     return named.load_all()
 
@@ -120,7 +120,7 @@ def queries() -> dict[str, Any]:
 def measure(kind: str, dist: Path, store_dir: Path, budget_s: float, rounds: int,
             endpoint: str) -> dict[str, Any]:
     """The subprocess's work: open the store, run every named query, report as JSON."""
-    from service.backend import Backend
+    from ai45kg.service.backend import Backend
 
     options: dict[str, Any] = {}
     if kind == "oxigraph":
@@ -434,9 +434,9 @@ def main() -> None:
 
     from http_bench import free_port
 
-    from kg import paths
-    from kg.sparqltext import bind_terms
-    from service.serve import ensure_built
+    from ai45kg.kg import paths
+    from ai45kg.kg.sparqltext import bind_terms
+    from ai45kg.service.serve import ensure_built
 
     real = Path(os.environ.get("AI45_DIST", paths.dist_dir()))
     ensure_built(real, echo=log)
@@ -460,7 +460,7 @@ def main() -> None:
             shutil.rmtree(store_dir, ignore_errors=True)
             entry: dict[str, Any] = {}
             if kind == "remote":
-                from kg.push import push
+                from ai45kg.kg.push import push
 
                 log(f"{size}: pushing {total} triples to {args.endpoint}")
                 t0 = time.perf_counter()

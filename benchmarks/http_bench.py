@@ -60,7 +60,7 @@ def hello_app(config: dict[str, Any]) -> Any:
     """The service's app with a /hello route added (only in this benchmark)."""
     from flask import Response
 
-    from service import create_app
+    from ai45kg.service import create_app
 
     app = create_app(config)
     app.add_url_rule("/hello", "hello", lambda: Response("hello\n", mimetype="text/plain"))
@@ -71,7 +71,7 @@ def run_server(port: int) -> None:
     """The subprocess: what `ai45kg serve --port PORT` runs, with `hello_app` as the app."""
     from gunicorn.app.base import BaseApplication
 
-    from service.serve import ensure_built, gunicorn_options, resolve_config
+    from ai45kg.service.serve import ensure_built, gunicorn_options, resolve_config
 
     config = resolve_config({"port": port})
     if os.environ.get("AI45_BENCH_PREBUILT") != "1":  # bench.py serves builds it made itself
@@ -247,10 +247,10 @@ def ipc_table() -> list[str]:
     from rdflib import Graph
     from rdflib.query import Result
 
-    from kg import paths
-    from kg.stores import open_store
-    from service import executor
-    from service.results import render
+    from ai45kg.kg import paths
+    from ai45kg.kg.stores import open_store
+    from ai45kg.service import executor
+    from ai45kg.service.results import render
 
     store = open_store("memory", Path(os.environ.get("AI45_DIST", paths.dist_dir())))
     rows = ["| result (10 000 rows/triples) | pickle + rebuild (ms) | serialise + parse (ms) |",

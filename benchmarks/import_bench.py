@@ -56,9 +56,9 @@ def main() -> None:
         root = Path(tmp)
         os.environ["AI45_IMPORTS"] = str(root / "imports")
         os.environ["AI45_DIST"] = str(root / "dist")
-        from kg.build import build
-        from kg.literature.imports import import_file
-        from kg.reports import compute_report, open_runner
+        from ai45kg.kg.build import build
+        from ai45kg.kg.literature.imports import import_file
+        from ai45kg.kg.reports import compute_report, open_runner
 
         rows: list[tuple[str, float]] = []
         source = root / "bench.csv"

@@ -17,11 +17,15 @@ from typing import Any
 
 from flask import Flask
 
+from ai45kg.kg import paths
+
 from .settings import defaults
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+    # the instance folder is given, not found: Flask cannot find it for a subpackage of a
+    # namespace package installed in editable mode (and the service keeps nothing in it)
+    app = Flask(__name__, instance_path=str(paths.data_home() / "instance"))
     app.config.from_mapping(defaults())
     if test_config is None:
         app.config.from_prefixed_env("AI45")

@@ -53,9 +53,9 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier
 
-from kg import paths
-from kg.queries import with_default_prefixes
-from kg.stores import QueryResult, default_store_root, read_manifest
+from ai45kg.kg import paths
+from ai45kg.kg.queries import with_default_prefixes
+from ai45kg.kg.stores import QueryResult, default_store_root, read_manifest
 
 from . import executor, results
 from .cache import ResponseCache

@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from kg import queries as named
+from ai45kg.kg import queries as named
 
 CACHE_HEADER = "AI45-Cache"
 #: response headers that belong to one response, not to the answer: never kept

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from kg import paths
-from kg.literature import FORMAT_NAMES
+from ai45kg.kg import paths
+from ai45kg.kg.literature import FORMAT_NAMES
 
 from .serve import setting_options
 
@@ -27,9 +27,9 @@ def _dist(dist: str | None) -> Path:
 @click.option("--dist", type=click.Path(file_okay=False), help="Output directory (default dist/).")
 def build(dist: str | None) -> None:
     """Load ontology and data, derive the inferred graph, validate it, write dist/."""
-    from kg.build import build as run_build
-    from kg.load import SourceError
-    from kg.validate import ValidationFailed
+    from ai45kg.kg.build import build as run_build
+    from ai45kg.kg.load import SourceError
+    from ai45kg.kg.validate import ValidationFailed
 
     try:
         report = run_build(_dist(dist))
@@ -45,9 +45,9 @@ def build(dist: str | None) -> None:
 @main.command()
 def validate() -> None:
     """Check the data against ontology/shapes.ttl; exit non-zero on any violation."""
-    from kg.load import SourceError, load_sources
-    from kg.reason import infer
-    from kg.validate import validate_dataset
+    from ai45kg.kg.load import SourceError, load_sources
+    from ai45kg.kg.reason import infer
+    from ai45kg.kg.validate import validate_dataset
 
     try:
         ds = load_sources()
@@ -89,8 +89,8 @@ def import_paper(files: tuple[str, ...], out: str | None) -> None:
     Each FILE is identified as a version by its file name (ai45:sourceFile in
     ontology/data/paper.ttl). Malformed reference lines are reported, never dropped silently.
     """
-    from kg.load import SourceError
-    from kg.paper import PaperImportError, import_and_write
+    from ai45kg.kg.load import SourceError
+    from ai45kg.kg.paper import PaperImportError, import_and_write
 
     try:
         result = import_and_write([Path(f) for f in files], Path(out) if out else None)
@@ -140,7 +140,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
     ai45kg query 'SELECT * WHERE { ?s a ai45:Layer }'
     ai45kg query levels --store remote --endpoint http://127.0.0.1:8890/sparql
     """
-    from kg import queries as named
+    from ai45kg.kg import queries as named
 
     from .backend import Backend, QueryError
     from .results import render
@@ -165,7 +165,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
             bindings = {}
     except named.ParamError as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from exc
-    from kg.stores import StoreError
+    from ai45kg.kg.stores import StoreError
 
     from .backend import store_options
     from .serve import resolve_config
@@ -181,7 +181,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
     try:
         graphs = None
         if scope is not None:
-            from kg.scopes import scope_graphs
+            from ai45kg.kg.scopes import scope_graphs
 
             graphs = [str(g) for g in scope_graphs(scope, [str(g) for g in backend.graph_names()])]
         outcome = backend.run(text, bindings, default_graph_uris=graphs, named_graph_uris=graphs)
@@ -236,9 +236,9 @@ def push(endpoint: str | None, update_endpoint: str | None, graph_store: str | N
     ai45kg push --endpoint http://127.0.0.1:8890/sparql \\
                 --update-endpoint http://127.0.0.1:8890/sparql-auth --auth digest
     """
-    from kg.push import export
-    from kg.push import push as run_push
-    from kg.stores import StoreError
+    from ai45kg.kg.push import export
+    from ai45kg.kg.push import push as run_push
+    from ai45kg.kg.stores import StoreError
 
     from .serve import resolve_config
 
@@ -279,7 +279,7 @@ def synth(triples: int, seed: int, out: str, name: str | None) -> None:
     ai45kg synth --triples 1000000 --seed 1 --out /tmp/synth-1m.nq
     ai45kg synth --triples 10000 --out imports/synth-1.ttl   # built like any analyst import
     """
-    from kg.literature.synth import write
+    from ai45kg.kg.literature.synth import write
 
     report = write(Path(out), triples, seed, name=name)
     click.echo(f"wrote {report.out}: {report.triples} triples, {report.works} works "
@@ -288,8 +288,8 @@ def synth(triples: int, seed: int, out: str, name: str | None) -> None:
 
 def _ensure_built(directory: Path) -> Path:
     """Build dist/ first when it is missing or older than its sources."""
-    from kg.build import build as run_build
-    from kg.build import is_up_to_date
+    from ai45kg.kg.build import build as run_build
+    from ai45kg.kg.build import is_up_to_date
 
     if not is_up_to_date(directory):
         click.echo(f"building {directory} (missing or out of date) ...", err=True)
@@ -299,7 +299,7 @@ def _ensure_built(directory: Path) -> Path:
 
 def _table(result: object) -> str:
     """A plain-text table: prefixed names for IRIs, one line per row."""
-    from kg.namespaces import PREFIXES
+    from ai45kg.kg.namespaces import PREFIXES
 
     def show(term: object) -> str:
         if term is None:
@@ -370,7 +370,7 @@ def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build
     cites are linked by DOI, arXiv id or title, the result is validated with the SHACL shapes,
     stored in imports/ (AI45_IMPORTS) and dist/ is rebuilt. Nothing changes if anything fails.
     """
-    from kg.literature.imports import ImportFailed, import_file
+    from ai45kg.kg.literature.imports import ImportFailed, import_file
 
     try:
         summary = import_file(Path(file), name, fmt=fmt, mapping=Path(mapping) if mapping else None,
@@ -397,7 +397,7 @@ def imports_(fmt: str) -> None:
     """List the analyst imports (stored in imports/, or AI45_IMPORTS)."""
     import json
 
-    from kg.literature.imports import list_imports
+    from ai45kg.kg.literature.imports import list_imports
 
     found = list_imports()
     if fmt == "json":
@@ -420,7 +420,7 @@ def imports_(fmt: str) -> None:
 @click.option("--dist", type=click.Path(file_okay=False), help="Build directory (default dist/).")
 def drop(name: str, no_build: bool, dist: str | None) -> None:
     """Remove the analyst import NAME (its graph) and rebuild dist/ without it."""
-    from kg.literature.imports import ImportFailed, drop_import
+    from ai45kg.kg.literature.imports import ImportFailed, drop_import
 
     try:
         path = drop_import(name, rebuild=not no_build, dist=_dist(dist) if dist else None)
@@ -433,7 +433,7 @@ def drop(name: str, no_build: bool, dist: str | None) -> None:
 
 
 def _runner(dist: str | None) -> object:
-    from kg.reports import open_runner
+    from ai45kg.kg.reports import open_runner
 
     return open_runner(_ensure_built(_dist(dist)))
 
@@ -451,8 +451,8 @@ def report(scope: str, out: str | None, fmt: str, dist: str | None) -> None:
     """The literature map: coverage of the taxonomy, gaps, what imports add, version diff."""
     import json
 
-    from kg.reports import compute_report
-    from kg.reports.pictures import png_available
+    from ai45kg.kg.reports import compute_report
+    from ai45kg.kg.reports.pictures import png_available
 
     result = compute_report(_runner(dist), scope=scope)  # type: ignore[arg-type]
     if out:
@@ -481,7 +481,7 @@ def export() -> None:
 @click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
 def export_bibtex(scope: str, out: str | None, dist: str | None) -> None:
     """The works as BibTeX; keywords name the concepts each is cited for."""
-    from kg.exports import works_bibtex
+    from ai45kg.kg.exports import works_bibtex
 
     text = works_bibtex(_runner(dist), scope=scope)  # type: ignore[arg-type]
     _emit(text, out)
@@ -493,7 +493,7 @@ def export_bibtex(scope: str, out: str | None, dist: str | None) -> None:
 @click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
 def export_skos(out: str | None, dist: str | None) -> None:
     """The taxonomy as a SKOS concept scheme (Turtle, SKOS and RDFS terms only), for Skosmos."""
-    from kg.exports import skos_turtle
+    from ai45kg.kg.exports import skos_turtle
 
     _emit(skos_turtle(_runner(dist)), out)  # type: ignore[arg-type]
 

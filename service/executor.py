@@ -60,15 +60,15 @@ from typing import Any, Protocol
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
-from kg.load import bind_prefixes
-from kg.stores import (
+from ai45kg.kg.load import bind_prefixes
+from ai45kg.kg.stores import (
     QueryResult,
     RemoteError,
     Store,
     open_store,
     prepare_store,
 )
-from kg.stores.memory import harden_rdflib
+from ai45kg.kg.stores.memory import harden_rdflib
 
 #: how long a new worker may take to load the dataset before it counts as broken
 LOAD_TIMEOUT_S = 120.0
@@ -695,7 +695,7 @@ class WorkerPool:
 
 
 #: what the forkserver imports once, so that each worker only has its data to load
-FORKSERVER_PRELOAD = ["rdflib", "kg.stores", "service.executor"]
+FORKSERVER_PRELOAD = ["rdflib", "ai45kg.kg.stores", "ai45kg.service.executor"]
 
 
 def _prepare_in_child(store_kind: str, dist: Path, options: dict[str, Any]) -> None:

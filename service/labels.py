@@ -19,7 +19,7 @@ from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.namespaces import GRAPH, GRAPH_IMPORT_PREFIX, PREFIXES
+from ai45kg.kg.namespaces import GRAPH, GRAPH_IMPORT_PREFIX, PREFIXES
 
 #: label properties, best first; English (or untagged) labels win over other languages
 LABEL_QUERY = """

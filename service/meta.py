@@ -17,8 +17,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from kg.load import bind_prefixes
-from kg.namespaces import AI45, DCAT, GRAPH, PAPER, SD, VOID
+from ai45kg.kg.load import bind_prefixes
+from ai45kg.kg.namespaces import AI45, DCAT, GRAPH, PAPER, SD, VOID
 
 from . import negotiation as neg
 from .labels import base_iri, get_labels, graph_description

@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg import queries as named
-from kg.namespaces import AI45, PREFIXES
+from ai45kg.kg import queries as named
+from ai45kg.kg.namespaces import AI45, PREFIXES
 
 from . import negotiation as neg
 from .labels import TermView, base_iri, cached, get_labels, results_table

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from rdflib import URIRef
 from rdflib.term import Identifier
 
-from kg import queries as named
+from ai45kg.kg import queries as named
 
 from . import negotiation as neg
 from .cache import cached_view

@@ -17,9 +17,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from rdflib.term import Identifier, Node
 
-from kg.exports import skos_turtle, works_bibtex
-from kg.reports import Report, compute_report
-from kg.scopes import SCOPES
+from ai45kg.kg.exports import skos_turtle, works_bibtex
+from ai45kg.kg.reports import Report, compute_report
+from ai45kg.kg.scopes import SCOPES
 
 from .labels import base_iri, cached, local_path
 

@@ -23,8 +23,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kg.load import bind_prefixes
-from kg.namespaces import AI45, GRAPH, PREFIXES
+from ai45kg.kg.load import bind_prefixes
+from ai45kg.kg.namespaces import AI45, GRAPH, PREFIXES
 
 from . import negotiation as neg
 from .labels import Labels, TermView, base_iri, cached, get_labels, graph_description

@@ -17,7 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.stores import QueryResult
+from ai45kg.kg.stores import QueryResult
 
 from . import negotiation
 

@@ -26,7 +26,7 @@ from typing import Any
 import click
 from flask import Config
 
-from kg import paths
+from ai45kg.kg import paths
 
 from .settings import SECRET_SETTINGS, SETTINGS, Setting, defaults
 
@@ -79,13 +79,13 @@ def ensure_built(dist: Path, echo: Callable[[str], None] = click.echo) -> None:
     Raises:
         click.ClickException: the build failed (the message says why).
     """
-    from kg.build import build, is_up_to_date
+    from ai45kg.kg.build import build, is_up_to_date
 
     if is_up_to_date(dist):
         return
     echo(f"building the dataset into {dist} (missing or out of date) ...")
-    from kg.load import SourceError
-    from kg.validate import ValidationFailed
+    from ai45kg.kg.load import SourceError
+    from ai45kg.kg.validate import ValidationFailed
 
     try:
         report = build(dist)
@@ -133,7 +133,7 @@ def prepare(config: Mapping[str, Any], echo: Callable[[str], None] = click.echo)
     Raises:
         click.ClickException: the store cannot serve the build (the message says why).
     """
-    from kg.stores import RemoteStore, StoreError, oxigraph_path, prepare_oxigraph
+    from ai45kg.kg.stores import RemoteStore, StoreError, oxigraph_path, prepare_oxigraph
 
     from .backend import store_options
 

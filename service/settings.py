@@ -18,7 +18,8 @@ class Setting:
 
 
 SETTINGS: list[Setting] = [
-    Setting("DIST", "", "Directory of the built dataset (default: dist/ of the project)."),
+    Setting("DIST", "", "Directory of the built dataset (default: dist/ of the checkout, or of "
+            "the user's data directory for an installed package)."),
     Setting("STORE", "oxigraph",
             "Store that answers queries: oxigraph (embedded, persistent, loaded once per build), "
             "memory (rdflib, for small graphs and tests) or remote (the SPARQL endpoint ENDPOINT, "

@@ -37,9 +37,9 @@ from werkzeug.exceptions import BadRequest, NotAcceptable, UnsupportedMediaType
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
-from kg.load import bind_prefixes
-from kg.namespaces import SD, VOID
-from kg.sparqltext import normalise_query
+from ai45kg.kg.load import bind_prefixes
+from ai45kg.kg.namespaces import SD, VOID
+from ai45kg.kg.sparqltext import normalise_query
 
 from . import negotiation
 from .backend import READ_ONLY, Backend, QueryRefused

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from kg.build import build
+from ai45kg.kg.build import build
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,7 +55,7 @@ def app_config(built_dist: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    from service import create_app
+    from ai45kg.service import create_app
 
     application = create_app(app_config)
     yield application
@@ -75,7 +75,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture()
 def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
     """A factory of apps with other settings (closed after the test)."""
-    from service import create_app
+    from ai45kg.service import create_app
 
     made: list[Flask] = []
 
@@ -142,7 +142,7 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 def ensure_pushed(dist: Path) -> None:
     """Load the session's build into the test endpoint unless it holds it already."""
-    from kg.push import is_pushed, push
+    from ai45kg.kg.push import is_pushed, push
 
     endpoint = os.environ["AI45_TEST_ENDPOINT"]
     auth = os.environ.get("AI45_REMOTE_AUTH", "basic")
@@ -175,7 +175,7 @@ def store_app_config(built_dist: Path, store_settings: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def store_app(store_app_config: dict[str, Any]) -> Iterator[Flask]:
     """The shared test app on each store in turn."""
-    from service import create_app
+    from ai45kg.service import create_app
 
     application = create_app(store_app_config)
     yield application

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kg import paths
+from ai45kg.kg import paths
 
 V103_FILE = "000_f256b45877e1ef53.txt"
 V101_FILE = "001_08170e784c781668.txt"

@@ -104,7 +104,7 @@ def test_a_missing_or_wrong_token_is_a_401(app: Flask, monkeypatch: pytest.Monke
 
 def test_the_token_is_compared_in_constant_time(app: Flask,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import service.admin as admin
+    import ai45kg.service.admin as admin
 
     calls: list[tuple[bytes, bytes]] = []
     real = admin.hmac.compare_digest

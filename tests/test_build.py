@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from kg import paths
-from kg.build import build, is_up_to_date
-from kg.load import SourceError
-from kg.namespaces import GRAPH_BIBLIOGRAPHY, GRAPH_FRAMEWORK, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from kg.validate import ValidationFailed
+from ai45kg.kg import paths
+from ai45kg.kg.build import build, is_up_to_date
+from ai45kg.kg.load import SourceError
+from ai45kg.kg.namespaces import GRAPH_BIBLIOGRAPHY, GRAPH_FRAMEWORK, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ai45kg.kg.validate import ValidationFailed
 
 FILES = ["ai45kg.trig", "ai45kg.nq", "ai45kg.ttl", "ai45kg.nt", "ai45kg.jsonld", "ai45kg.rdf",
          "manifest.json"]
@@ -92,7 +92,7 @@ def test_a_build_killed_midway_leaves_the_previous_dist_usable(first_build: Path
     before = _snapshot(first_build)
     env = {**os.environ, "AI45_DIST": str(first_build)}
     for delay in (0.5, 1.5, 3.0):
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "build"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "ai45kg.service.cli", "build"], env=env,
                                 cwd=paths.ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(delay)

@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kg.build import build
-from kg.literature.synth import write as write_synth
-from service.backend import Backend
-from service.cache import ResponseCache
+from ai45kg.kg.build import build
+from ai45kg.kg.literature.synth import write as write_synth
+from ai45kg.service.backend import Backend
+from ai45kg.service.cache import ResponseCache
 
 JSON = "application/sparql-results+json"
 LAYERS = ("PREFIX ai45: <https://w3id.org/ai45/ontology#>\n"
@@ -242,7 +242,7 @@ def reload_settings(store_kind: str, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture()
 def reloading_app(dist_link: Path, reload_settings: dict[str, Any]) -> Iterator[Flask]:
-    from service import create_app
+    from ai45kg.service import create_app
 
     app = create_app({"TESTING": True, "DIST": str(dist_link), "QUERY_WORKERS": 1,
                       "CACHE_BYTES": 2**20, **reload_settings})
@@ -319,7 +319,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_broken_build_is_not_swapped_in(reloading_app: Flask, dist_link: Path) -> None:
-    from service.backend import ServiceUnavailable
+    from ai45kg.service.backend import ServiceUnavailable
 
     backend: Backend = reloading_app.extensions["ai45kg"]
     old_hash = backend.content_hash

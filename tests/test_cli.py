@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg import paths
-from service.cli import main
+from ai45kg.kg import paths
+from ai45kg.service.cli import main
 
 from .kgutil import V101_FILE, V103_FILE, needs_paper
 

@@ -24,7 +24,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kg import queries as named
+from ai45kg.kg import queries as named
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "queries" / "examples"
 FILES = sorted(p.name for p in EXAMPLES.glob("*.rq"))

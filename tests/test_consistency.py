@@ -9,9 +9,9 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from kg.consistency import check_consistency, java_available
-from kg.namespaces import AI45, AI45R
-from kg.stores import load_built_dataset
+from ai45kg.kg.consistency import check_consistency, java_available
+from ai45kg.kg.namespaces import AI45, AI45R
+from ai45kg.kg.stores import load_built_dataset
 
 pytestmark = [
     pytest.mark.slow,

@@ -45,7 +45,7 @@ def markup_dist(built_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 @pytest.fixture(scope="module")
 def markup_app(markup_dist: Path) -> Iterator[Flask]:
-    from service import create_app
+    from ai45kg.service import create_app
 
     application = create_app({"TESTING": True, "DIST": str(markup_dist), "QUERY_WORKERS": 1,
                               "QUERY_TIMEOUT_MS": 10_000})

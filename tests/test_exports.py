@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.exports import works_bibtex
-from kg.literature import bibtex
-from kg.literature.imports import prepare
-from kg.namespaces import AI45R
-from kg.reports import OxigraphRunner
-from service.cli import main
+from ai45kg.kg.exports import works_bibtex
+from ai45kg.kg.literature import bibtex
+from ai45kg.kg.literature.imports import prepare
+from ai45kg.kg.namespaces import AI45R
+from ai45kg.kg.reports import OxigraphRunner
+from ai45kg.service.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kg import paths
-from kg.namespaces import AI45, AI45R
+from ai45kg.kg import paths
+from ai45kg.kg.namespaces import AI45, AI45R
 
 from .kgutil import V101_FILE, V103_FILE, needs_paper, normalise, paper_text
 

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from service import create_app
+from ai45kg.service import create_app
 
 from .hostile.dists import tiny_dist
 from .hostile.grammar import mutated, queries
@@ -281,7 +281,7 @@ def test_every_route_with_random_input(client: FlaskClient,
 @given(data=st.data())
 def test_named_query_parameters(client: FlaskClient, data: st.DataObject) -> None:
     """Every named query with random values for its parameters (typed terms, never text)."""
-    from kg.queries import load_all
+    from ai45kg.kg.queries import load_all
 
     named = load_all()
     name = data.draw(st.sampled_from(sorted(named)))

@@ -13,10 +13,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, SKOS, XSD
 
-from kg import paths
-from kg.concepts import load_concept_labels
-from kg.namespaces import AI45, AI45R, CITO
-from kg.paper import (
+from ai45kg.kg import paths
+from ai45kg.kg.concepts import load_concept_labels
+from ai45kg.kg.namespaces import AI45, AI45R, CITO
+from ai45kg.kg.paper import (
     ImportResult,
     PaperImportError,
     ParsedCitation,

@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from kg.build import build
-from kg.concepts import ConceptError, ConceptIndex
-from kg.literature import bibtex
-from kg.literature.imports import (
+import ai45kg.kg.build
+from ai45kg.kg.build import build
+from ai45kg.kg.concepts import ConceptError, ConceptIndex
+from ai45kg.kg.literature import bibtex
+from ai45kg.kg.literature.imports import (
     ImportFailed,
     PaperWorks,
     drop_import,
@@ -24,11 +25,11 @@ from kg.literature.imports import (
     list_imports,
     prepare,
 )
-from kg.load import source_files, sources_digest
-from kg.namespaces import AI45, AI45R, graph_for_import
-from kg.scopes import PAPER_GRAPHS, scope_graphs
-from kg.stores import read_manifest
-from service.cli import main
+from ai45kg.kg.load import source_files, sources_digest
+from ai45kg.kg.namespaces import AI45, AI45R, graph_for_import
+from ai45kg.kg.scopes import PAPER_GRAPHS, scope_graphs
+from ai45kg.kg.stores import read_manifest
+from ai45kg.service.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 BEREKSA = AI45R["work/bereska-2024-mechanistic-interpretability-ai-safety"]
@@ -289,12 +290,11 @@ def test_import_replace_and_drop_end_to_end(built: Path) -> None:
 
 
 def test_a_failed_rebuild_undoes_the_import(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kg.build
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(kg.build, "build", broken)
+    monkeypatch.setattr(ai45kg.kg.build, "build", broken)
     digest = sources_digest()
     with pytest.raises(ImportFailed, match="the rebuild of dist/ failed, so the change was "
                                            "undone"):

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from kg import paths
-from kg.rdfsafe import RDFInputError, RDFInputRefused, no_network, parse_untrusted
+from ai45kg.kg import paths
+from ai45kg.kg.rdfsafe import RDFInputError, RDFInputRefused, no_network, parse_untrusted
 
 from .hostile.net import ConnectionRecorder
 
@@ -234,7 +234,7 @@ def test_every_rdf_parse_of_outside_data_goes_through_rdfsafe() -> None:
 
 
 def _import(path: Path, tmp_path: Path) -> str:
-    from kg.literature.imports import ImportFailed, prepare
+    from ai45kg.kg.literature.imports import ImportFailed, prepare
 
     try:
         prepare(path, "hostile")
@@ -279,7 +279,7 @@ def test_a_truncated_import_names_the_line(tmp_path: Path) -> None:
 
 def test_the_paper_importer_resolves_nothing(recorder: ConnectionRecorder,
                                              tmp_path: Path) -> None:
-    from kg.paper import import_papers
+    from ai45kg.kg.paper import import_papers
 
     text = textwrap.dedent(f"""\
         <?xml version="1.0"?><!DOCTYPE p [<!ENTITY xxe SYSTEM "{recorder.url}xxe">]>
@@ -300,7 +300,7 @@ def test_the_paper_importer_resolves_nothing(recorder: ConnectionRecorder,
 
 def test_the_bibliography_is_replaced_atomically(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import kg.paper.bibliography as importer
+    import ai45kg.kg.paper.bibliography as importer
 
     target = tmp_path / "bibliography.ttl"
     target.write_text("# the previous bibliography\n", encoding="utf-8")
@@ -333,7 +333,7 @@ def test_an_import_killed_midway_leaves_dist_and_imports_usable(built_dist: Path
     env = {**os.environ, "AI45_DIST": str(dist), "AI45_IMPORTS": str(imports)}
     fixture = paths.ROOT / "tests" / "fixtures" / "imports" / "survey.ttl"
     for delay in (0.5, 2.0, 4.0):
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "import", str(fixture),
+        proc = subprocess.Popen([sys.executable, "-m", "ai45kg.service.cli", "import", str(fixture),
                                  "--name", "survey", "--dist", str(dist)], env=env,
                                 cwd=paths.ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
@@ -350,7 +350,7 @@ def test_an_import_killed_midway_leaves_dist_and_imports_usable(built_dist: Path
             Graph().parse(file, format="turtle")
         assert not [p for p in imports.glob("*") if p.suffix == ".ttl" and p.name.startswith(".")]
     # once an import completes, dist/ serves it
-    done = subprocess.run([sys.executable, "-m", "service.cli", "import", str(fixture),
+    done = subprocess.run([sys.executable, "-m", "ai45kg.service.cli", "import", str(fixture),
                            "--name", "survey", "--dist", str(dist)], env=env, cwd=paths.ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

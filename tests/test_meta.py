@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.namespaces import DCAT, VOID
-from service.meta import OPERATIONS, openapi_path
-from service.settings import SETTINGS
+from ai45kg.kg.namespaces import DCAT, VOID
+from ai45kg.service.meta import OPERATIONS, openapi_path
+from ai45kg.service.settings import SETTINGS
 
 MEDIA = {
     "ai45kg.trig": "application/trig",

@@ -9,9 +9,9 @@ import pytest
 from rdflib import Dataset, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from kg import queries as named
-from kg.namespaces import AI45R
-from kg.stores import load_built_dataset
+from ai45kg.kg import queries as named
+from ai45kg.kg.namespaces import AI45R
+from ai45kg.kg.stores import load_built_dataset
 
 V103 = "Towards AI-45° Law (version dated 2024-12-24, 103 references)"
 V101 = "Towards AI-45° Law (undated version, 101 references)"

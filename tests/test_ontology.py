@@ -6,8 +6,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from kg import paths
-from kg.namespaces import AI45, ONTOLOGY_IRI, SH, VANN
+from ai45kg.kg import paths
+from ai45kg.kg.namespaces import AI45, ONTOLOGY_IRI, SH, VANN
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kg import queries as named
-from kg.namespaces import PREFIXES
+from ai45kg.kg import queries as named
+from ai45kg.kg.namespaces import PREFIXES
 
 LEVELS = [
     (1, "Perception Trustworthiness"),

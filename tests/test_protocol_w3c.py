@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 from werkzeug.test import TestResponse
 
-from kg.namespaces import GRAPH
+from ai45kg.kg.namespaces import GRAPH
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"

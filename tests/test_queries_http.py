@@ -14,8 +14,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from flask.testing import FlaskClient
 
-from kg import queries as named
-from kg.namespaces import AI45
+from ai45kg.kg import queries as named
+from ai45kg.kg.namespaces import AI45
 
 ALL = named.load_all()
 LEVEL_PARAM = [

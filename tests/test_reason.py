@@ -9,8 +9,8 @@ import pytest
 from rdflib import Dataset, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.namespaces import AI45, AI45R, GRAPH_FRAMEWORK, GRAPH_INFERRED
-from kg.stores import load_built_dataset
+from ai45kg.kg.namespaces import AI45, AI45R, GRAPH_FRAMEWORK, GRAPH_INFERRED
+from ai45kg.kg.stores import load_built_dataset
 
 LEVELS = ["perception", "reasoning", "decision-making", "autonomy", "collaboration"]
 AA = {"supervised-fine-tuning", "machine-unlearning"}

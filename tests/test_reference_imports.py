@@ -22,12 +22,12 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from kg import paths
-from kg.build import build
-from kg.concepts import ConceptIndex
-from kg.literature import FORMAT_NAMES
-from kg.literature.files import decode
-from kg.literature.imports import (
+from ai45kg.kg import paths
+from ai45kg.kg.build import build
+from ai45kg.kg.concepts import ConceptIndex
+from ai45kg.kg.literature import FORMAT_NAMES
+from ai45kg.kg.literature.files import decode
+from ai45kg.kg.literature.imports import (
     ImportFailed,
     PaperWorks,
     detect_format,
@@ -36,16 +36,16 @@ from kg.literature.imports import (
     list_imports,
     prepare,
 )
-from kg.literature.refmanagers import (
+from ai45kg.kg.literature.refmanagers import (
     abstract_from_inverted_index,
     read_csl_json_records,
     read_openalex_records,
     read_ris_records,
     sniff_json,
 )
-from kg.namespaces import AI45, AI45R, SH, graph_for_import
-from kg.stores import read_manifest
-from service.cli import main
+from ai45kg.kg.namespaces import AI45, AI45R, SH, graph_for_import
+from ai45kg.kg.stores import read_manifest
+from ai45kg.service.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 ZOTERO = FIXTURES / "zotero-export.json"
@@ -493,7 +493,7 @@ def test_a_duplicate_within_an_export_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("reader", "fixture"), [
     (read_csl_json_records, ZOTERO), (read_ris_records, RIS), (read_openalex_records, OPENALEX)])
 def test_the_readers_never_need_the_network(reader: object, fixture: Path) -> None:
-    from kg.rdfsafe import no_network
+    from ai45kg.kg.rdfsafe import no_network
 
     with no_network():
         out = reader(text_of(fixture))  # type: ignore[operator]

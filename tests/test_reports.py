@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
-from kg import queries as named
-from kg.reports import OxigraphRunner, Report, compute_report, run_named
-from kg.reports.pictures import png_available
-from kg.reports.report import substitute
-from kg.stores import load_built_dataset
-from service.cli import main
+from ai45kg.kg import queries as named
+from ai45kg.kg.reports import OxigraphRunner, Report, compute_report, run_named
+from ai45kg.kg.reports.pictures import png_available
+from ai45kg.kg.reports.report import substitute
+from ai45kg.kg.stores import load_built_dataset
+from ai45kg.service.cli import main
 
 V103 = "Towards AI-45° Law (version dated 2024-12-24, 103 references)"
 V101 = "Towards AI-45° Law (undated version, 101 references)"

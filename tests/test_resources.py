@@ -13,8 +13,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg import paths
-from kg.namespaces import AI45, AI45R, GRAPH
+from ai45kg.kg import paths
+from ai45kg.kg.namespaces import AI45, AI45R, GRAPH
 
 AUTONOMY = AI45R["level/autonomy"]
 REFLECTABLE = AI45R["layer/reflectable"]
@@ -74,7 +74,7 @@ def text_of(page: str) -> str:
 
 def assert_no_bare_iris(app: Flask, page: str) -> None:
     """Every IRI link whose IRI has a label in the graph shows that label, not the IRI."""
-    from service.labels import get_labels
+    from ai45kg.service.labels import get_labels
 
     with app.test_request_context():
         labels = get_labels()
@@ -307,7 +307,7 @@ def test_unacceptable_type_is_406(client: FlaskClient) -> None:
 
 
 def test_base_iri_setting_maps_paths(make_app) -> None:  # type: ignore[no-untyped-def]
-    from service.labels import local_path
+    from ai45kg.service.labels import local_path
 
     other = make_app(BASE_IRI="http://example.org/kg/", QUERY_WORKERS=0)
     with other.test_request_context():

@@ -24,7 +24,7 @@ from rdflib.namespace import RDF
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, RDFXML, TURTLE, XML, SPARQLWrapper
 
-from kg.namespaces import AI45
+from ai45kg.kg.namespaces import AI45
 
 from .conftest import free_port
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from kg import paths
-from service.cli import main
-from service.settings import SECRET_SETTINGS, SETTINGS
+from ai45kg.kg import paths
+from ai45kg.service.cli import main
+from ai45kg.service.settings import SECRET_SETTINGS, SETTINGS
 
 
 def test_every_setting_is_in_the_readme() -> None:

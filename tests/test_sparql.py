@@ -21,9 +21,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 from werkzeug.test import TestResponse
 
-from kg.namespaces import AI45, GRAPH, SD
-from kg.stores import load_built_dataset, read_manifest
-from service.backend import (
+from ai45kg.kg.namespaces import AI45, GRAPH, SD
+from ai45kg.kg.stores import load_built_dataset, read_manifest
+from ai45kg.service.backend import (
     Backend,
     Outcome,
     QueryRefused,
@@ -589,7 +589,7 @@ def test_workers_cannot_reach_the_network_even_past_the_checks(
 ) -> None:
     """Defence in depth: a SERVICE query handed straight to a worker (skipping Backend.run's
     refusal) fails inside the worker, and nothing reaches the listener."""
-    from service import executor
+    from ai45kg.service import executor
 
     url, seen = listener
     backend: Backend = app.extensions["ai45kg"]
@@ -848,7 +848,7 @@ def test_backend_run_max_rows_and_errors(app: Flask) -> None:
 
 RACE = r'''
 import sys, threading
-from service.backend import Backend, QueryError
+from ai45kg.service.backend import Backend, QueryError
 QUERIES = [
     "PREFIX ai45: <https://w3id.org/ai45/ontology#> SELECT ?t (GROUP_CONCAT(DISTINCT ?q; "
     "separator=' | ') AS ?e) WHERE { ?t ai45:p/ai45:q ?q . FILTER(LANG(?q) = 'en') } "

@@ -21,9 +21,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg import queries as named
-from kg.namespaces import AI45, AI45R
-from kg.sparqltext import (
+from ai45kg.kg import queries as named
+from ai45kg.kg.namespaces import AI45, AI45R
+from ai45kg.kg.sparqltext import (
     bind_terms,
     inject_values,
     limit_rows,
@@ -32,7 +32,7 @@ from kg.sparqltext import (
     strip_dataset_clause,
     term_n3,
 )
-from kg.stores import (
+from ai45kg.kg.stores import (
     MemoryStore,
     OxigraphStore,
     QueryResult,
@@ -40,8 +40,8 @@ from kg.stores import (
     oxigraph_path,
     prepare_oxigraph,
 )
-from kg.stores.oxigraph_load import STORE_MARKER
-from service.backend import Backend, store_options
+from ai45kg.kg.stores.oxigraph_load import STORE_MARKER
+from ai45kg.service.backend import Backend, store_options
 
 # The exact-answer tests of test_named_queries, run again below on each store: they ask `ds`
 # (an rdflib Dataset there, a Backend on the store here) through `ds.query(text, initBindings)`.
@@ -474,7 +474,7 @@ def remote(store_kind: str) -> str:
 
 
 def test_push_is_idempotent(remote: str, built_dist: Path) -> None:
-    from kg.push import push
+    from ai45kg.kg.push import push
 
     auth = os.environ.get("AI45_REMOTE_AUTH", "basic")
     update = os.environ.get("AI45_TEST_UPDATE_ENDPOINT") or None
@@ -486,7 +486,7 @@ def test_push_is_idempotent(remote: str, built_dist: Path) -> None:
 
 def test_remote_store_refuses_another_build(remote: str, built_dist: Path, tmp_path: Path
                                             ) -> None:
-    from kg.stores import RemoteStore
+    from ai45kg.kg.stores import RemoteStore
 
     other = tmp_path / "dist"
     other.mkdir()

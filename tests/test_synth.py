@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 
-from kg.literature.synth import framework_concepts, write
-from kg.load import parse_turtle
-from kg.namespaces import AI45, CITO
-from kg.stores import load_built_dataset
-from kg.validate import validate_dataset
+from ai45kg.kg.literature.synth import framework_concepts, write
+from ai45kg.kg.load import parse_turtle
+from ai45kg.kg.namespaces import AI45, CITO
+from ai45kg.kg.stores import load_built_dataset
+from ai45kg.kg.validate import validate_dataset
 
 TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -97,7 +97,7 @@ def test_the_shapes_do_check_the_sample(built_dist: Path, sample: Path, tmp_path
 
 
 def test_synth_command(tmp_path: Path) -> None:
-    from service.cli import main
+    from ai45kg.service.cli import main
 
     out = tmp_path / "s.nt"
     result = CliRunner().invoke(main, ["synth", "--triples", "3000", "--seed", "4",

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
-from kg import paths
-from kg.load import load_sources
-from kg.namespaces import AI45, AI45R, GRAPH_FRAMEWORK
-from kg.reason import infer
-from kg.validate import validate_dataset
-from service.cli import main
+from ai45kg.kg import paths
+from ai45kg.kg.load import load_sources
+from ai45kg.kg.namespaces import AI45, AI45R, GRAPH_FRAMEWORK
+from ai45kg.kg.reason import infer
+from ai45kg.kg.validate import validate_dataset
+from ai45kg.service.cli import main
 
 
 def validated(mutate=None):  # type: ignore[no-untyped-def]

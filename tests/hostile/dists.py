@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph
 from pyoxigraph import RdfFormat
 
-from kg.load import sources_digest
-from kg.namespaces import PREFIXES
+from ai45kg.kg.load import sources_digest
+from ai45kg.kg.namespaces import PREFIXES
 
 UNION = {"ai45kg.ttl": RdfFormat.TURTLE, "ai45kg.nt": RdfFormat.N_TRIPLES,
          "ai45kg.jsonld": RdfFormat.JSON_LD, "ai45kg.rdf": RdfFormat.RDF_XML}

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.stores import BUILD_GRAPH, read_manifest
+from ai45kg.kg.stores import BUILD_GRAPH, read_manifest
 
 
 def _dataset(dist: Path) -> Dataset:
