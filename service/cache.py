@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, request
+from werkzeug.datastructures import RequestCacheControl
+from werkzeug.http import parse_cache_control_header
 
 from ai45kg.kg import queries as named
 
@@ -169,7 +171,11 @@ def request_key(environ: dict[str, Any], content_hash: str) -> str:
 
 
 def _no_cache(cache_control: str) -> bool:
-    return any(d.split("=", 1)[0].strip().lower() == "no-cache" for d in cache_control.split(","))
+    """Whether the request's Cache-Control asks for a fresh answer: werkzeug's parser, on the raw
+    header (the hit path builds no Request), its directive names compared case-insensitively as
+    RFC 9111 (5.2) says."""
+    return bool(cache_control) and bool(
+        parse_cache_control_header(cache_control.lower(), cls=RequestCacheControl).no_cache)
 
 
 def cached_view(view: Callable[..., Any]) -> Callable[..., Any]:
