@@ -19,6 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from ai45kg.kg.build import build
+from ai45kg.kg.concepts import ConceptIndex
+from ai45kg.kg.literature.imports import PaperWorks
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -180,3 +182,30 @@ def store_app(store_app_config: dict[str, Any]) -> Iterator[Flask]:
     application = create_app(store_app_config)
     yield application
     application.extensions["ai45kg"].close()
+
+
+# ---------------------------------------------------------------------------------------------
+# analyst imports (test_imports, test_reference_imports)
+
+@pytest.fixture(scope="module")
+def index() -> ConceptIndex:
+    return ConceptIndex.load()
+
+
+@pytest.fixture(scope="module")
+def paper() -> PaperWorks:
+    return PaperWorks.load()
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty imports directory and a dist/ of the paper alone, both temporary."""
+    monkeypatch.setenv("AI45_IMPORTS", str(tmp_path / "imports"))
+    monkeypatch.setenv("AI45_DIST", str(tmp_path / "dist"))
+    yield tmp_path
+
+
+@pytest.fixture()
+def built(workspace: Path) -> Path:
+    build(workspace / "dist")
+    return workspace / "dist"

@@ -5,7 +5,6 @@ removes, works the paper cites are linked to their IRI."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 import ai45kg.kg.build
-from ai45kg.kg.build import build
 from ai45kg.kg.concepts import ConceptError, ConceptIndex
 from ai45kg.kg.literature import bibtex
 from ai45kg.kg.literature.imports import (
@@ -31,40 +29,14 @@ from ai45kg.kg.scopes import PAPER_GRAPHS, scope_graphs
 from ai45kg.kg.stores import read_manifest
 from ai45kg.service.cli import main
 
+from .importutil import problems_of
+
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 BEREKSA = AI45R["work/bereska-2024-mechanistic-interpretability-ai-safety"]
 PEARL = AI45R["work/pearl-2018-book-why-new-science"]
 LIU_SURVEY = AI45R["work/liu-2024-machine-unlearning-generative-ai"]
 
 
-@pytest.fixture(scope="module")
-def index() -> ConceptIndex:
-    return ConceptIndex.load()
-
-
-@pytest.fixture(scope="module")
-def paper() -> PaperWorks:
-    return PaperWorks.load()
-
-
-@pytest.fixture()
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty imports directory and a dist/ of the paper alone, both temporary."""
-    monkeypatch.setenv("AI45_IMPORTS", str(tmp_path / "imports"))
-    monkeypatch.setenv("AI45_DIST", str(tmp_path / "dist"))
-    yield tmp_path
-
-
-@pytest.fixture()
-def built(workspace: Path) -> Path:
-    build(workspace / "dist")
-    return workspace / "dist"
-
-
-def problems_of(path: Path, **kwargs: object) -> list[str]:
-    with pytest.raises(ImportFailed) as caught:
-        prepare(path, "t", **kwargs)  # type: ignore[arg-type]
-    return [str(p) for p in caught.value.problems]
 
 
 # --------------------------------------------------------------------------- concept names

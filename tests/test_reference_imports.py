@@ -12,7 +12,6 @@ and their broken variants zotero-broken.json, broken.ris, openalex-broken.json.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from ai45kg.kg import paths
-from ai45kg.kg.build import build
 from ai45kg.kg.concepts import ConceptIndex
 from ai45kg.kg.literature import FORMAT_NAMES
 from ai45kg.kg.literature.files import decode
@@ -46,6 +44,8 @@ from ai45kg.kg.literature.refmanagers import (
 from ai45kg.kg.namespaces import AI45, AI45R, SH, graph_for_import
 from ai45kg.kg.stores import read_manifest
 from ai45kg.service.cli import main
+
+from .importutil import problems_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 ZOTERO = FIXTURES / "zotero-export.json"
@@ -83,34 +83,6 @@ def test_the_shapes_accept_every_import_format() -> None:
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def index() -> ConceptIndex:
-    return ConceptIndex.load()
-
-
-@pytest.fixture(scope="module")
-def paper() -> PaperWorks:
-    return PaperWorks.load()
-
-
-@pytest.fixture()
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty imports directory and a dist/ of the paper alone, both temporary."""
-    monkeypatch.setenv("AI45_IMPORTS", str(tmp_path / "imports"))
-    monkeypatch.setenv("AI45_DIST", str(tmp_path / "dist"))
-    yield tmp_path
-
-
-@pytest.fixture()
-def built(workspace: Path) -> Path:
-    build(workspace / "dist")
-    return workspace / "dist"
-
-
-def problems_of(path: Path, **kwargs: object) -> list[str]:
-    with pytest.raises(ImportFailed) as caught:
-        prepare(path, "t", **kwargs)  # type: ignore[arg-type]
-    return [str(p) for p in caught.value.problems]
 
 
 def text_of(path: Path) -> str:
