@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -115,14 +116,25 @@ class Token:
         return self.text.upper() if self.kind == "word" else ""
 
 
-@functools.lru_cache(maxsize=256)
+#: the longest text whose reading is remembered: a token takes some 400 bytes, so the caches
+#: of tokens and screens stay within tens of MiB however many huge texts arrive
+CACHED_TEXT = 8192
+
+
 def tokenize(sparql: str) -> tuple[Token, ...]:
-    """The query's tokens, whitespace and comments included (cached: named queries repeat)."""
-    tokens = []
-    for m in _TOKENS.finditer(sparql):
-        kind = m.lastgroup or "other"
-        tokens.append(Token(kind, m.group(), m.start(), m.end()))
-    return tuple(tokens)
+    """The query's tokens, whitespace and comments included (remembered for texts up to
+    CACHED_TEXT characters: named queries and most users' queries repeat)."""
+    if len(sparql) <= CACHED_TEXT:
+        return _tokenize_cached(sparql)
+    return _tokenize(sparql)
+
+
+def _tokenize(sparql: str) -> tuple[Token, ...]:
+    return tuple(Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+                 for m in _TOKENS.finditer(sparql))
+
+
+_tokenize_cached = functools.lru_cache(maxsize=256)(_tokenize)
 
 
 def significant_tokens(sparql: str) -> list[Token]:
@@ -349,9 +361,13 @@ def strip_dataset_clause(sparql: str) -> str:
 
 def prepared_text(sparql: str, bindings: Mapping[str, Identifier] | None = None,
                   max_slice: int | None = None) -> str:
-    """`bind_terms` then `clamp_slices`, remembered: a store sees the same query with the same
-    parameters again and again (named queries), and the two cost tens of microseconds."""
-    return _prepared_text(sparql, tuple(sorted((bindings or {}).items())), max_slice)
+    """`bind_terms` then `clamp_slices`, remembered (for texts up to CACHED_TEXT characters): a
+    store sees the same query with the same parameters again and again (named queries), and
+    the two cost tens of microseconds."""
+    key = tuple(sorted((bindings or {}).items()))
+    if len(sparql) <= CACHED_TEXT:
+        return _prepared_text(sparql, key, max_slice)
+    return _prepared_text.__wrapped__(sparql, key, max_slice)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -446,6 +462,38 @@ def limit_rows(sparql: str, limit: int) -> str:
     return f"{sparql.rstrip()}\nLIMIT {int(limit)}"
 
 
+def top_limit(sparql: str) -> int | None:
+    """The LIMIT of the query's own solutions (the clause after its outermost WHERE group, not
+    a subquery's), or None without one or for a text this lexer does not read."""
+    try:
+        shape = query_shape(sparql)
+    except ValueError:
+        return None
+    toks = [t for t in significant_tokens(sparql) if t.start > shape.where_close]
+    for before, t in zip(toks, toks[1:], strict=False):
+        if before.keyword == "LIMIT" and t.text.isdigit():
+            return int(t.text)
+    return None
+
+
+def project_star(sparql: str, names: Sequence[str]) -> str:
+    """`SELECT *` (or `SELECT DISTINCT *`) written with its variables in the order the query
+    first mentions them (`ordered_vars`), as users read a table; other queries unchanged."""
+    order = ordered_vars(sparql, names)
+    if order == list(names) or not order:
+        return sparql
+    toks = significant_tokens(sparql)
+    at = next((i for i, t in enumerate(toks) if t.keyword == "SELECT"), None)
+    if at is None:
+        return sparql
+    star = toks[at + 1]
+    if star.keyword in ("DISTINCT", "REDUCED") and at + 2 < len(toks):
+        star = toks[at + 2]
+    if star.text != "*":
+        return sparql
+    return sparql[:star.start] + " ".join("?" + n for n in order) + sparql[star.end:]
+
+
 def ordered_vars(sparql: str, names: Sequence[str]) -> list[str]:
     """The result variables in the order the query gives them: for SELECT * the order of first
     mention (as MemoryStore gives them), else the projection's order that the engine reported."""
@@ -458,32 +506,160 @@ def ordered_vars(sparql: str, names: Sequence[str]) -> list[str]:
     return sorted(names, key=lambda n: _first_mention(sparql, n))
 
 
-@functools.lru_cache(maxsize=512)
+# ---------------------------------------------------------------------------------------------
+# the screen: what a public read-only endpoint refuses, read off the tokens in microseconds
+
+#: keywords of SPARQL Update; none of them is a word of the query language, so a query text in
+#: which one stands as a bare word is an update (or no SPARQL at all)
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_BARE = re.compile(r"[A-Za-z]+")
+_PNAME = re.compile(r"([A-Za-z][\w\-.\u00b7]*)?:(.*)", re.DOTALL)
+_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+_SCHEME = re.compile(r"[A-Za-z][\w+.\-]*:")
+_OPEN = frozenset("({[")
+_CLOSE = frozenset(")}]")
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the tokens of a query text say before any engine parses it: its form, whether it is
+    an update, the target of a SERVICE it uses, and the graphs of its FROM / FROM NAMED."""
+
+    form: str | None
+    update: str | None = None
+    service: str | None = None
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+    #: where the form keyword (or else the first token) stands: 1-based line and column
+    line: int = 1
+    column: int = 1
+    #: the deepest nesting of brackets ({, ( and [ together) and where it is first reached
+    depth: int = 0
+    depth_line: int = 1
+    depth_column: int = 1
+
+
+def unescape_codepoints(sparql: str) -> str:
+    """The text with its \\uXXXX and \\UXXXXXXXX escapes replaced by the characters they stand
+    for, as SPARQL 1.1 (section 19.2) processes them before the grammar: a keyword written with
+    escapes is still that keyword."""
+    if "\\u" not in sparql and "\\U" not in sparql:
+        return sparql
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
+
+
+def screen(sparql: str, base: str | None = None,
+           default_prefixes: tuple[tuple[str, str], ...] = ()) -> Screen:
+    """Read a query's form and what an endpoint must refuse from its tokens alone.
+
+    The lexer knows strings, IRIs, comments, variables, prefixed names and language tags, so a
+    keyword inside any of them is never taken for one; codepoint escapes are decoded first
+    (`unescape_codepoints`). An update keyword or SERVICE standing as a bare word anywhere is
+    reported, whatever the rest of the text: a text the engine would refuse to parse may be
+    screened out first, which only ever refuses more. FROM and FROM NAMED IRIs are resolved
+    with the query's PREFIX and BASE declarations, then `default_prefixes`, then `base`.
+    Syntax is left to the engine that evaluates the query. Remembered for texts up to
+    CACHED_TEXT characters.
+    """
+    if len(sparql) <= CACHED_TEXT:
+        return _screen_cached(sparql, base, default_prefixes)
+    return _screen(sparql, base, default_prefixes)
+
+
+def _screen(sparql: str, base: str | None,
+            default_prefixes: tuple[tuple[str, str], ...]) -> Screen:
+    text = unescape_codepoints(sparql)
+    toks = significant_tokens(text)
+    prefixes = dict(default_prefixes)
+    declared_base = base
+    form: Token | None = None
+    update = service = None
+    default: list[str] = []
+    named: list[str] = []
+    depth = deepest = deepest_at = 0
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if tok.kind in ("punct", "other"):
+            if tok.text in _OPEN:
+                depth += 1
+                if depth > deepest:
+                    deepest, deepest_at = depth, tok.start
+            elif tok.text in _CLOSE:
+                depth -= 1
+        word = tok.text.upper() if tok.kind == "word" and _BARE.fullmatch(tok.text) else ""
+        langtag = i > 0 and toks[i - 1].text == "@" and toks[i - 1].end == tok.start
+        if not word or langtag:
+            i += 1
+            continue
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
+            name = toks[i + 1].text
+            if name.endswith(":"):
+                prefixes[name[:-1]] = _resolve(toks[i + 2].text[1:-1], declared_base)
+            i += 3
+            continue
+        if word == "BASE" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            declared_base = _resolve(toks[i + 1].text[1:-1], declared_base)
+            i += 2
+            continue
+        if word in UPDATE_KEYWORDS and update is None:
+            update = word
+        elif word == "SERVICE" and service is None:
+            target = toks[i + 1:i + 3]
+            if target and target[0].text.upper() == "SILENT":
+                target = target[1:]
+            service = target[0].text if target else ""
+        elif word in FORMS and form is None:
+            form = tok
+        elif word == "FROM":
+            j = i + 1
+            into = default
+            if j < len(toks) and toks[j].text.upper() == "NAMED":
+                into, j = named, j + 1
+            if j < len(toks):
+                iri = _graph_iri(toks[j], prefixes, declared_base)
+                if iri is not None:
+                    into.append(iri)
+        i += 1
+    where = form or (toks[0] if toks else None)
+    line, column = _position(text, where.start if where else 0)
+    depth_line, depth_column = _position(text, deepest_at)
+    return Screen(form.text.upper() if form else None, update, service, tuple(default),
+                  tuple(named), line, column, deepest, depth_line, depth_column)
+
+
+_screen_cached = functools.lru_cache(maxsize=2048)(_screen)
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urljoin(base, iri) if base and not _SCHEME.match(iri) else iri
+
+
+def _graph_iri(tok: Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
+    """The IRI a FROM clause names: an IRI reference or a prefixed name."""
+    if tok.kind == "iri":
+        return _resolve(tok.text[1:-1], base)
+    m = _PNAME.fullmatch(tok.text) if tok.kind == "word" else None
+    if m is not None and (m.group(1) or "") in prefixes:
+        return prefixes[m.group(1) or ""] + _LOCAL_ESCAPE.sub(r"\1", m.group(2))
+    return None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def uses_service(sparql: str) -> bool:
-    """True when the query has a SERVICE pattern anywhere (parsed with rdflib's grammar: the same
-    check as the service's refusal, repeated where an engine would follow it)."""
-    from rdflib.plugins.sparql.parserutils import CompValue as _CV
-
-    def walk(node: object) -> bool:
-        if isinstance(node, _CV):
-            if node.name == "ServiceGraphPattern":
-                return True
-            return any(walk(v) for v in node.values())
-        if isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            return any(walk(v) for v in node)  # type: ignore[attr-defined]
-        return False
-
-    try:
-        return walk(parseQuery(sparql))
-    except Exception:
-        # the engine's own parser decides; a text rdflib cannot read never passed the service's
-        # checks, so treat it as federated and refuse it
-        return True
+    """True when the query uses SERVICE anywhere (the screen's reading: the same as the
+    service's refusal, repeated where an engine would follow it)."""
+    return screen(sparql).service is not None
 
 
 def dataset_of(sparql: str, base: str | None = None) -> tuple[list[str], list[str]]:
     """The IRIs of the query's FROM and FROM NAMED clauses."""
-    query = prepare_query(sparql, base)
-    clause = query.algebra.get("datasetClause") or []
-    return ([str(d["default"]) for d in clause if "default" in d],
-            [str(d["named"]) for d in clause if "named" in d])
+    found = screen(sparql, base)
+    return list(found.from_graphs), list(found.from_named_graphs)

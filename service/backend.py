@@ -37,25 +37,22 @@ the old one, and empties the response cache.
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyparsing import ParseBaseException
 from rdflib import URIRef
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier
 
 from ai45kg.kg import paths
+from ai45kg.kg.namespaces import PREFIXES
 from ai45kg.kg.queries import with_default_prefixes
-from ai45kg.kg.stores import QueryResult, default_store_root, read_manifest
+from ai45kg.kg.sparqltext import CACHED_TEXT, screen
+from ai45kg.kg.stores import QueryResult, QuerySyntax, default_store_root, read_manifest
 
 from . import executor, results
 from .cache import ResponseCache
@@ -190,12 +187,11 @@ class Backend:
         self.cache = ResponseCache(int(cache_bytes))
         # rdflib's SPARQL parser (pyparsing) is not thread-safe: concurrent parses can corrupt
         # its grammar for good (pyparsing decides each parse action's arity by trial calls), so
-        # every parse in this process happens under this lock; results are cached by query text
+        # an in-process executor (QUERY_WORKERS=0) evaluates under this lock
         self._parse_lock = threading.RLock()
+        #: checked queries by text (check)
         self._checked: OrderedDict[str, CheckedQuery] = OrderedDict()
-        #: (query text, ms, when) of the last query this thread parsed: `run` counts it against
-        #: the time limit, so that parsing and evaluating one request share QUERY_TIMEOUT_MS
-        self._parsed = threading.local()
+        self._checks_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._generation = self._open(self.dist_link.resolve())
         _connect_teardown()
@@ -307,10 +303,12 @@ class Backend:
         return self._current().graph_names()
 
     def check(self, sparql: str, *, max_length: int | None = None) -> CheckedQuery:
-        """Parse and vet a query without evaluating it (length, syntax, refusals).
+        """Vet a query without evaluating it: its length, and what the screen of its tokens
+        refuses (`check_query`, microseconds; remembered per text). Its syntax is the engine's
+        to check, in a query worker under the time limit (`run`).
 
         Raises:
-            QueryTooLong, QuerySyntaxError, QueryRefused.
+            QueryTooLong, QuerySyntaxError (no query form at all), QueryRefused.
         """
         limit = self.max_query_length if max_length is None else max_length
         if len(sparql) > limit:
@@ -318,77 +316,18 @@ class Backend:
                 f"the query is {len(sparql)} characters long; this endpoint accepts at most "
                 f"{limit} (setting MAX_QUERY_LENGTH)"
             )
-        with self._parse_lock:
+        with self._checks_lock:
             checked = self._checked.get(sparql)
             if checked is not None:
                 self._checked.move_to_end(sparql)
                 return checked
-        checked = self._check_in_worker(sparql)
-        with self._parse_lock:
-            self._checked[sparql] = checked
-            if len(self._checked) > CHECK_CACHE:
-                self._checked.popitem(last=False)
+        checked = check_query(sparql, base=self.base_iri)
+        if len(sparql) <= CACHED_TEXT:
+            with self._checks_lock:
+                self._checked[sparql] = checked
+                if len(self._checked) > CHECK_CACHE:
+                    self._checked.popitem(last=False)
         return checked
-
-    def _check_in_worker(self, sparql: str) -> CheckedQuery:
-        """`check_query` in a query worker, under QUERY_TIMEOUT_MS.
-
-        rdflib's parser and algebra take time that grows with the square of some lists (a 4 kB
-        object list `?s ?p 1, 1, ...` takes 11 s, a 20 kB one many minutes), and a parse in this
-        process could neither be stopped nor run beside another (it holds the parse lock), so
-        one such request would stall every query of the server. In a worker, the time limit
-        kills it like any runaway query.
-        """
-        started = time.perf_counter()
-        limit_ms = self.query_timeout_ms
-        call = executor.Call(check_query, (sparql,), {"base": self.base_iri})
-        generation = self._current().acquire()
-        try:
-            checked: CheckedQuery = generation.executor.call(call, limit_ms / 1000.0)
-        except executor.WorkerTimeout as exc:
-            raise QueryTimeout(
-                f"parsing the query took longer than {limit_ms} ms (setting QUERY_TIMEOUT_MS) "
-                "and was stopped; very long lists of triple patterns, objects or operands are "
-                "slow to parse: shorten them, or give long lists of values with VALUES"
-            ) from exc
-        except executor.PoolBusy as exc:
-            raise QueryTimeout(
-                f"all {self.query_workers} query workers stayed busy for {limit_ms} ms; "
-                "try again in a moment"
-            ) from exc
-        except executor.WorkerOutOfMemory as exc:
-            raise QueryOutOfMemory(
-                f"parsing the query needed {exc} of memory (setting WORKER_MEMORY_MB); "
-                "shorten it"
-            ) from exc
-        except (executor.WorkerDied, executor.PoolBroken) as exc:
-            raise ServiceUnavailable(
-                f"the query workers cannot check queries now ({type(exc).__name__}: {exc}); "
-                "try again in a moment"
-            ) from exc
-        finally:
-            generation.release()
-        self._parsed.last = (sparql, (time.perf_counter() - started) * 1000.0, time.monotonic())
-        return checked
-
-    def _after_parsing(self, sparql: str, limit_ms: int) -> int:
-        """What is left of `limit_ms` once this thread's parse of `sparql` (if it just parsed
-        it) is counted.
-
-        Raises:
-            QueryTimeout: nothing is left.
-        """
-        last = getattr(self._parsed, "last", None)
-        self._parsed.last = None
-        if last is None or last[0] != sparql or time.monotonic() - last[2] > limit_ms / 1000.0:
-            return limit_ms  # parsed for another request (or not parsed: it was cached)
-        left = int(limit_ms - last[1])
-        if left <= 0:
-            raise QueryTimeout(
-                f"parsing the query used up the time limit of {limit_ms} ms (setting "
-                "QUERY_TIMEOUT_MS); shorten long lists of triple patterns, objects or operands"
-            )
-        return left
 
     def run(
         self,
@@ -420,7 +359,6 @@ class Backend:
         checked = self.check(sparql)
         default, named = self._dataset(checked, default_graph_uris, named_graph_uris)
         limit_ms = _tighter(self.query_timeout_ms, time_limit_ms)
-        budget_ms = self._after_parsing(sparql, limit_ms)
         rows = self.max_rows if max_rows is None or max_rows <= 0 else int(max_rows)
         task = executor.Task(
             sparql=checked.text,
@@ -435,7 +373,10 @@ class Backend:
             raise ValueError(f"{media} is not a format for a {checked.form} query")
         generation = self._current().acquire()
         try:
-            reply = generation.executor.execute(task, budget_ms / 1000.0)
+            reply = generation.executor.execute(task, limit_ms / 1000.0)
+        except QuerySyntax as exc:
+            line = exc.line - checked.added if exc.line and exc.line > checked.added else exc.line
+            raise QuerySyntaxError(exc.message, line, exc.column, exc.near) from exc
         except executor.WorkerTimeout as exc:
             raise QueryTimeout(
                 f"the query was stopped after {limit_ms} ms (setting QUERY_TIMEOUT_MS); "
@@ -628,90 +569,66 @@ def _connect_teardown() -> None:
 
 @dataclass
 class CheckedQuery:
-    """A query that passed `check_query`: its form and the graphs its FROM clauses name."""
+    """A query that passed `check_query`: the text to evaluate (the project's prefixes it uses
+    declared), its form, the graphs its FROM clauses name, and how many PREFIX lines were
+    added in front of the text as written (error positions refer to the text as written)."""
 
     text: str
     form: str
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    added: int = 0
 
 
-_UPDATE_KEYWORD = re.compile(
-    r"(?i)(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b"
-)
+#: the project's prefixes, as the screen takes them
+_DEFAULT_PREFIXES = tuple(PREFIXES.items())
+
+
+#: the deepest bracket nesting a query may have: far beyond any query a person writes, and
+#: below the depth at which a recursive-descent parser (rdflib's, Oxigraph's) runs out of stack
+MAX_NESTING = 128
+
+
+def _near(sparql: str, line: int, column: int) -> str:
+    lines = sparql.splitlines() or [""]
+    return lines[min(line, len(lines)) - 1][column - 1:][:60]
 
 
 def check_query(sparql: str, *, base: str | None = None) -> CheckedQuery:
-    """Parse a query with rdflib's parser and refuse what a public read-only endpoint must not
-    do, before anything is evaluated.
+    """Refuse what a public read-only endpoint must not do, before anything is evaluated, from
+    the query's tokens (kg.sparqltext.screen: microseconds, no parser): updates, SERVICE, and a
+    text with no query form at all, and brackets nested deeper than MAX_NESTING. Everything
+    else about its syntax is the engine's to say, in a query worker.
 
     Raises:
-        QuerySyntaxError: the text is not a SPARQL 1.1 query (message, line, column).
+        QuerySyntaxError: the text is no SELECT, ASK, CONSTRUCT or DESCRIBE query, or it nests
+            deeper than MAX_NESTING.
         QueryRefused: it is an update, or it uses SERVICE (federation is off).
     """
-    written = sparql
     # the project's prefixes (ai45:, level:, rdfs: ...) need no PREFIX line, as on Wikidata's
     # query service; error positions still refer to the text as written
-    sparql, added = with_default_prefixes(written)
-    try:
-        parsed = parseQuery(sparql)
-    except ParseBaseException as exc:
-        if _is_update(written, max(0, exc.loc - (len(sparql) - len(written)))):
-            raise QueryRefused(READ_ONLY) from exc
-        line_text = exc.line or ""
-        line = exc.lineno - added if exc.lineno > added else exc.lineno
-        raise QuerySyntaxError(exc.msg, line, exc.col, line_text[exc.col - 1:]) from exc
-    except Exception as exc:  # rdflib raises plain exceptions for some lexical errors
-        raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
-    for node in _walk(parsed):
-        if node.name == "ServiceGraphPattern":
-            raise QueryRefused(
-                f"SERVICE {_n3(node.get('term'))} is refused: this endpoint does not send "
-                "queries to other endpoints (federated query is off); query each endpoint "
-                "directly and combine the results in your client"
-            )
-    try:
-        query = translateQuery(parsed, base=base)
-    except Exception as exc:  # rdflib reports semantic errors (scoping, grouping) this way
-        raise QuerySyntaxError(str(exc) or type(exc).__name__) from exc
-    algebra = query.algebra
-    clause = (algebra["datasetClause"] if "datasetClause" in algebra else None) or []
-    return CheckedQuery(
-        text=sparql,
-        form=algebra.name.removesuffix("Query").upper(),
-        from_graphs=[str(d["default"]) for d in clause if "default" in d],
-        from_named_graphs=[str(d["named"]) for d in clause if "named" in d],
-    )
-
-
-def _is_update(sparql: str, error_at: int) -> bool:
-    """An update, as opposed to a broken query: it parses as one, or the query parser stopped
-    right where an update keyword begins."""
-    try:
-        parseUpdate(sparql)
-    except Exception:
-        return bool(_UPDATE_KEYWORD.match(sparql, error_at))
-    return True
-
-
-def _walk(node: Any) -> Iterator[CompValue]:
-    """Every CompValue in a parse tree (ParseResults, lists and CompValues nest freely)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, CompValue):
-            yield item
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple) or hasattr(item, "asList"):
-            stack.extend(list(item))
-
-
-def _n3(term: Any) -> str:
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, CompValue) and term.name == "pname":
-        return f"{term['prefix'] or ''}:{term['localname'] or ''}"
-    return str(term)
+    text, added = with_default_prefixes(sparql)
+    found = screen(sparql, base, _DEFAULT_PREFIXES)
+    if found.update is not None:
+        raise QueryRefused(READ_ONLY)
+    if found.service is not None:
+        raise QueryRefused(
+            f"SERVICE {found.service} is refused: this endpoint does not send queries to other "
+            "endpoints (federated query is off); query each endpoint directly and combine the "
+            "results in your client"
+        )
+    if found.form is None:
+        raise QuerySyntaxError("expected a query: SELECT, ASK, CONSTRUCT or DESCRIBE",
+                               found.line, found.column, _near(sparql, found.line, found.column))
+    if found.depth > MAX_NESTING:
+        raise QuerySyntaxError(
+            f"brackets nested {found.depth} deep; this endpoint reads queries nested up to "
+            f"{MAX_NESTING} deep (groups, subqueries, parentheses and blank-node brackets "
+            "together): write the deepest part flatter, e.g. one group with several patterns",
+            found.depth_line, found.depth_column,
+            _near(sparql, found.depth_line, found.depth_column))
+    return CheckedQuery(text=text, form=found.form, from_graphs=list(found.from_graphs),
+                        from_named_graphs=list(found.from_named_graphs), added=added)
 
 
 def _tighter(configured: int, requested: int | None) -> int:

@@ -61,8 +61,10 @@ from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
 
 from ai45kg.kg.load import bind_prefixes
+from ai45kg.kg.sparqltext import screen
 from ai45kg.kg.stores import (
     QueryResult,
+    QuerySyntax,
     RemoteError,
     Store,
     open_store,
@@ -186,9 +188,19 @@ def evaluate(store: Store, task: Task) -> Reply:
 
 
 def answer(store: Store, task: Task) -> Reply | _Wire:
-    """What a worker sends back for `task`: the rendered body when the task names a media type
-    (bytes cross the pipe for a fraction of what rdflib terms cost to pickle and unpickle, and
-    the rendering runs in parallel, outside the web process), else the result's terms."""
+    """What a worker sends back for `task`: the body when the task names a media type (bytes
+    cross the pipe for a fraction of what rdflib terms cost to pickle and unpickle), written by
+    the store's engine itself where it can (`Store.answer`: Oxigraph's serialisers, a remote
+    endpoint's own answer) and else here; without a media type the result's terms."""
+    if task.media is not None:
+        native = store.answer(
+            task.sparql, task.media, bindings=task.bindings,
+            default_graph_uris=task.default_graph_uris, named_graph_uris=task.named_graph_uris,
+            base=task.base, max_rows=task.max_rows)
+        if native is not None:
+            form = screen(task.sparql).form or "SELECT"
+            return Reply(QueryResult(form, truncated=native.truncated),  # type: ignore[arg-type]
+                         native.truncated, native.body)
     reply = evaluate(store, task)
     if task.media is None:
         return _to_wire(reply)
@@ -254,10 +266,12 @@ class InProcessExecutor:
     def execute(self, task: Task, time_limit_s: float) -> Reply:
         with self._lock:
             try:
-                reply = evaluate(self._store, task)
-                return reply if task.media is None else _rendered(reply, task)
+                reply = answer(self._store, task)
+            except QuerySyntax:
+                raise
             except Exception as exc:
                 raise EvaluationError(f"{type(exc).__name__}: {exc}") from exc
+            return reply if isinstance(reply, Reply) else _from_wire(reply)
 
     def call(self, call: Call, time_limit_s: float) -> Any:
         with self._lock:
@@ -386,6 +400,19 @@ def _quiet_memory_errors(unraisable: Any) -> None:
         sys.__unraisablehook__(unraisable)
 
 
+#: the stack of a worker's query thread, in MiB (address space reserved, not memory used) and
+#: the Python recursion limit that goes with it: rdflib's parser needs some 25 frames per level
+#: of nesting, Oxigraph's some 10 KiB of stack per item of a long collection
+QUERY_STACK_MB = 256
+QUERY_RECURSION_LIMIT = 20_000
+
+
+def query_stack_mb(memory_mb: int) -> int:
+    """The query thread's stack under a WORKER_MEMORY_MB cap: at most an eighth of it, as the
+    address space (RLIMIT_AS, the memory store's cap) counts the whole reservation."""
+    return QUERY_STACK_MB if memory_mb <= 0 else max(16, min(QUERY_STACK_MB, memory_mb // 8))
+
+
 def _limit_memory(memory_mb: int, kind: int = resource.RLIMIT_AS) -> None:
     """Cap the process's address space (RLIMIT_AS), or with `kind` RLIMIT_DATA its data
     segment: the memory it writes, heap and private mappings, not what a native engine merely
@@ -424,6 +451,20 @@ def _worker_main(
     else:
         sys.addaudithook(_deny_network)
     conn.send(("ready", [str(g) for g in store.graph_names()]))
+    # queries run on a thread with a deep stack: the engines' parsers recurse (rdflib's in
+    # Python, Oxigraph's in Rust, where running out of the main thread's 8 MiB is a segfault),
+    # and a long list or a deep expression within MAX_QUERY_LENGTH and MAX_NESTING must reach
+    # the time limit or an answer, not crash the worker
+    sys.setrecursionlimit(QUERY_RECURSION_LIMIT)
+    threading.stack_size(query_stack_mb(memory_mb) * 2**20)
+    runner = threading.Thread(target=_answer_tasks, args=(conn, store, memory_mb),
+                              name="ai45kg-query")
+    runner.start()
+    runner.join()
+
+
+def _answer_tasks(conn: Connection, store: Store, memory_mb: int) -> None:
+    """Answer tasks from the pipe until it closes."""
     while True:
         try:
             task = conn.recv()
@@ -437,6 +478,8 @@ def _worker_main(
                     reply = ("raised", exc)
             else:
                 reply = ("ok", answer(store, task))
+        except QuerySyntax as exc:  # the caller reports it as the engine said it
+            reply = ("raised", exc)
         except RemoteError as exc:
             reply = ("upstream", str(exc))
         except MemoryError:

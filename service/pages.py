@@ -351,4 +351,7 @@ def query() -> Response:
             context["table"] = results_table(outcome, get_labels(), max_html_rows=MAX_HTML_ROWS)
             context["downloads"] = download_links(text, form)
     body = render_template("query.html", **context)
-    return Response(body, status, mimetype="text/html")
+    response = Response(body, status, mimetype="text/html")
+    if status >= 400:
+        response.headers["Cache-Control"] = "no-store"  # as every error of the service
+    return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from xml.etree import ElementTree as ET
 
@@ -18,6 +19,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from ai45kg.kg.stores import QueryResult
+from ai45kg.kg.stores.base import ask_table, truncation_note
 
 from . import negotiation
 
@@ -80,12 +82,7 @@ def _json_term(term: Node) -> dict[str, str]:
 def _truncation_note(truncated: bool, max_rows: int | None) -> dict[str, object]:
     if not truncated:
         return {}
-    limit = f"at {max_rows} rows " if max_rows else ""
-    return {
-        "truncated": True,
-        "note": f"the results were cut {limit}(setting MAX_ROWS); add LIMIT/OFFSET to page "
-        "through them",
-    }
+    return {"truncated": True, "note": truncation_note(max_rows)}
 
 
 def _write_json(result: QueryResult, truncated: bool, max_rows: int | None) -> bytes:
@@ -145,21 +142,30 @@ def _csv_value(term: Node | None) -> str:
 def _write_csv(result: QueryResult, truncated: bool, max_rows: int | None) -> bytes:
     """SPARQL 1.1 Query Results CSV: header without '?', CRLF, plain values. ASK (which the
     format does not define) is written as Jena does: `_askResult` and true/false."""
+    if result.type == "ASK":
+        return ask_table(bool(result.boolean), "text/csv")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    if result.type == "ASK":
-        writer.writerows([["_askResult"], ["true" if result.boolean else "false"]])
-    else:
-        writer.writerow(result.vars)
-        writer.writerows([_csv_value(v) for v in row] for row in result.rows)
+    writer.writerow(result.vars)
+    writer.writerows([_csv_value(v) for v in row] for row in result.rows)
     return out.getvalue().encode("utf-8")
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
+#: datatypes whose literals Turtle writes bare when their lexical form is Turtle's own
+_BARE_LITERALS = {
+    XSD.integer: re.compile(r"[+-]?\d+"),
+    XSD.decimal: re.compile(r"[+-]?\d*\.\d+"),
+    XSD.double: re.compile(r"[+-]?(\d+\.\d*|\.?\d+)[eE][+-]?\d+"),
+    XSD.boolean: re.compile(r"true|false"),
+}
+
+
 def _tsv_value(term: Node | None) -> str:
-    """A term in Turtle / SPARQL syntax, as SPARQL 1.1 TSV requires."""
+    """A term in Turtle / SPARQL syntax, as SPARQL 1.1 TSV requires (numbers and booleans in
+    Turtle's short form where their lexical form allows, as Oxigraph writes them)."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
@@ -167,6 +173,9 @@ def _tsv_value(term: Node | None) -> str:
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal):
+        bare = _BARE_LITERALS.get(term.datatype) if term.datatype is not None else None
+        if bare is not None and bare.fullmatch(str(term)):
+            return str(term)
         text = '"' + str(term).translate(_TSV_ESCAPES) + '"'
         if term.language:
             return f"{text}@{term.language}"
@@ -179,10 +188,9 @@ def _tsv_value(term: Node | None) -> str:
 def _write_tsv(result: QueryResult, truncated: bool, max_rows: int | None) -> bytes:
     """SPARQL 1.1 Query Results TSV: header of `?var`s, terms in SPARQL syntax, LF."""
     if result.type == "ASK":
-        lines: Iterable[str] = ["?_askResult", "true" if result.boolean else "false"]
-    else:
-        lines = ["\t".join("?" + v for v in result.vars)]
-        lines = [*lines, *("\t".join(_tsv_value(v) for v in row) for row in result.rows)]
+        return ask_table(bool(result.boolean), "text/tab-separated-values")
+    lines: Iterable[str] = ["\t".join("?" + v for v in result.vars)]
+    lines = [*lines, *("\t".join(_tsv_value(v) for v in row) for row in result.rows)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 

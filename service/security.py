@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 from werkzeug.http import parse_accept_header
 
 from .backend import QueryError, QuerySyntaxError
@@ -43,6 +43,7 @@ def install(app: Flask) -> None:
         # a query may arrive percent-encoded (x3) or in UTF-16 (x2): leave room, refuse floods
         app.config["MAX_CONTENT_LENGTH"] = 4 * int(app.config.get("MAX_QUERY_LENGTH", 100_000)) \
             + 65_536
+    app.before_request(_uri_length)
     app.before_request(_preflight)
     app.after_request(_decorate)
     app.register_error_handler(QueryError, _query_error)
@@ -84,17 +85,53 @@ class _ClientInput:
         return getattr(self._stream, name)
 
 
+#: the longest request target (path and query string) served; a longer GET query gets 414 and
+#: the advice to POST it (the limit gunicorn set, kept whatever server runs the app)
+REQUEST_LINE_LIMIT = 8190
+#: how much of a refused (413) body is read and dropped before the answer, so that a client that
+#: sends its whole body before it reads (Python's http.client does) gets the 413 instead of a
+#: connection reset; beyond this the connection is closed
+DRAIN_LIMIT = 64 * 2**20
+
+
 class _ClientInputMiddleware:
-    """WSGI middleware that gives the app a `_ClientInput` instead of the raw wsgi.input."""
+    """WSGI middleware for what the app must do whatever server runs it: it gives the app a
+    `_ClientInput` instead of the raw wsgi.input, refuses a request target longer than
+    REQUEST_LINE_LIMIT (414), and drains a body it refused as too large (413)."""
 
     def __init__(self, wsgi_app: Any) -> None:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        target = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+        if target > REQUEST_LINE_LIMIT:
+            environ["ai45kg.uri_too_long"] = target
         stream = environ.get("wsgi.input")
         if stream is not None:
             environ["wsgi.input"] = _ClientInput(stream)
-        return self.wsgi_app(environ, start_response)
+        status: list[str] = []
+
+        def record(code: str, headers: Any, exc_info: Any = None) -> Any:
+            status.append(code)
+            return start_response(code, headers, exc_info)
+
+        body = self.wsgi_app(environ, record)
+        if stream is not None and status and status[0].startswith("413"):
+            _drain(stream)
+        return body
+
+
+def _drain(stream: Any) -> None:
+    """Read and drop what is left of a request body, up to DRAIN_LIMIT bytes."""
+    left = DRAIN_LIMIT
+    try:
+        while left > 0:
+            chunk = stream.read(min(left, 1 << 16))
+            if not chunk:
+                return
+            left -= len(chunk)
+    except Exception:  # a client that gives up midway: nothing more to do
+        return
 
 
 def allowed_origin(origin: str | None, setting: str) -> str | None:
@@ -108,6 +145,16 @@ def allowed_origin(origin: str | None, setting: str) -> str | None:
     if origin and origin.rstrip("/") in allowed:
         return origin
     return None
+
+
+def _uri_length() -> None:
+    """414 for a request target longer than REQUEST_LINE_LIMIT (marked by the middleware)."""
+    length = request.environ.get("ai45kg.uri_too_long")
+    if length:
+        raise RequestURITooLarge(
+            f"the request target is {length} characters long; this server takes at most "
+            f"{REQUEST_LINE_LIMIT}: send a long query by POST (form field query, or the body "
+            "as application/sparql-query)")
 
 
 def _preflight() -> Response | None:

@@ -98,7 +98,14 @@ def endpoint() -> BaseResponse:
         page = _query_page(req)
         if page is not None:
             return redirect(page, code=303)
-    media = negotiate(offered, req.formats)
+    try:
+        media = negotiate(offered, req.formats)
+    except NotAcceptable:
+        # a malformed query is a 400 whatever the client accepts: the engine says (it is
+        # asked only here, on the way to a 406, off the path of an answer)
+        backend.run(req.query, default_graph_uris=req.default_graph_uris or None,
+                    named_graph_uris=req.named_graph_uris or None, max_rows=1)
+        raise
     etag = _etag(backend.content_hash, req, media)
     if revalidated(etag):
         return not_modified(etag)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,13 +216,15 @@ def _routes(app: Flask) -> list[tuple[str, list[str]]]:
 @st.composite
 def requests_for(draw: st.DrawFn, routes: list[tuple[str, list[str]]]) -> dict[str, Any]:
     rule, methods = draw(st.sampled_from(routes))
-    path = rule
-    while "<" in path:
-        start, end = path.index("<"), path.index(">")
+    # each placeholder of the rule once (a drawn value may itself hold "<...>", as
+    # "<script>" does: substituting until no "<" is left would never end)
+    parts = re.split(r"(<[^>]*>)", rule)
+    for i in range(1, len(parts), 2):
         value = draw(_fragments).replace("?", "%3F").replace("#", "%23")
-        if ":path>" not in path[start:end + 1]:
+        if not parts[i].startswith("<path:"):
             value = value.replace("/", "%2F")
-        path = path[:start] + (value or "x") + path[end + 1:]
+        parts[i] = value or "x"
+    path = "".join(parts)
     params = draw(st.lists(st.tuples(_param_names, _fragments), max_size=4))
     query_string = "&".join(
         f"{n.replace('&', '%26').replace('=', '%3D').replace('#', '%23')}="

@@ -29,7 +29,9 @@ from .base import (
     DATASET_TRIG,
     MANIFEST,
     STORE_KINDS,
+    Answer,
     QueryResult,
+    QuerySyntax,
     QueryType,
     Store,
     StoreError,
@@ -42,10 +44,10 @@ from .oxigraph_load import default_store_root, oxigraph_path, prepare_oxigraph
 from .remote import BUILD_GRAPH, RemoteError, RemoteStore
 
 __all__ = [
-    "BUILD_GRAPH", "DATASET_NQUADS", "DATASET_TRIG", "MANIFEST", "STORE_KINDS", "MemoryStore",
-    "OxigraphStore", "QueryResult", "QueryType", "RemoteError", "RemoteStore", "Store",
-    "StoreError", "default_store_root", "load_built_dataset", "open_store", "oxigraph_path",
-    "prepare_oxigraph", "prepare_store", "read_manifest",
+    "BUILD_GRAPH", "DATASET_NQUADS", "DATASET_TRIG", "MANIFEST", "STORE_KINDS", "Answer",
+    "MemoryStore", "OxigraphStore", "QueryResult", "QuerySyntax", "QueryType", "RemoteError",
+    "RemoteStore", "Store", "StoreError", "default_store_root", "load_built_dataset",
+    "open_store", "oxigraph_path", "prepare_oxigraph", "prepare_store", "read_manifest",
 ]
 
 

@@ -3,6 +3,8 @@ with the build's files it reads."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +30,86 @@ STORE_KINDS = ("memory", "oxigraph", "remote")
 class StoreError(Exception):
     """A store cannot serve: it does not open, or holds another build than dist/ (the message
     says what to do)."""
+
+
+class QuerySyntax(Exception):
+    """The store's engine cannot parse the query: its message, where (1-based line and column
+    of the text it was given, when the engine says) and the text from there."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 near: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.near = near
+
+    @classmethod
+    def at(cls, message: str, text: str, line: int, column: int) -> QuerySyntax:
+        """The error at `line`, `column` of `text`, with the text from there."""
+        lines = text.splitlines() or [""]
+        near = lines[line - 1][column - 1:] if 0 < line <= len(lines) else ""
+        return cls(message, line, column, near)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (QuerySyntax, (self.message, self.line, self.column, self.near))
+
+
+#: the media types of SPARQL results, by the name of their format (pyoxigraph's)
+RESULT_FORMATS = {
+    "application/sparql-results+json": "JSON", "application/sparql-results+xml": "XML",
+    "text/csv": "CSV", "text/tab-separated-values": "TSV",
+}
+#: the fewest bytes one solution takes in each results format (`{}` and a comma; an empty
+#: `<result></result>`; a line end): an answer shorter than rows x this has fewer rows
+MIN_ROW_BYTES = {"JSON": 3, "XML": 17, "CSV": 2, "TSV": 1}
+
+
+def truncation_note(max_rows: int | None) -> str:
+    """What an answer cut by the row cap says about it."""
+    limit = f"at {max_rows} rows " if max_rows else ""
+    return (f"the results were cut {limit}(setting MAX_ROWS); add LIMIT/OFFSET to page through "
+            "them")
+
+
+def ask_table(value: bool, media: str) -> bytes:
+    """An ASK answer as CSV or TSV, which SPARQL 1.1 does not define for booleans: written as
+    Jena does (`_askResult` and true / false)."""
+    word = "true" if value else "false"
+    if media == "text/csv":
+        return f"_askResult\r\n{word}\r\n".encode()
+    return f"?_askResult\n{word}\n".encode()
+
+
+def rows_in(body: bytes, fmt: str) -> int:
+    """How many solutions a SELECT answer written in `fmt` (a RESULT_FORMATS name) holds."""
+    if fmt == "XML":
+        return body.count(b"<result>")
+    if fmt == "TSV":
+        return body.count(b"\n") - 1
+    if fmt == "CSV":
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1
+    return len(json.loads(body)["results"]["bindings"])
+
+
+def with_note(body: bytes, fmt: str, max_rows: int) -> bytes:
+    """A truncated answer with the note where its format has room for one (JSON, XML)."""
+    note = truncation_note(max_rows)
+    if fmt == "JSON" and body.rstrip().endswith(b"}"):
+        body = body.rstrip()
+        return body[:-1] + b',"truncated":true,"note":' + json.dumps(note).encode() + b"}"
+    if fmt == "XML" and body.startswith(b"<?xml"):
+        end = body.index(b"?>") + 2
+        return body[:end] + f"<!-- {note} -->".encode() + body[end:]
+    return body
+
+
+@dataclass
+class Answer:
+    """An answer already written in a media type by the store (`Store.answer`)."""
+
+    body: bytes
+    truncated: bool = False
 
 
 @dataclass
@@ -65,6 +147,23 @@ class Store(ABC):
         FROM / FROM NAMED (SPARQL 1.1 Protocol); they name graphs of the dataset. A store may
         stop after `max_rows` rows (or triples) and then sets `truncated`.
         """
+
+    def answer(
+        self,
+        sparql: str,
+        media: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        base: str | None = None,
+        max_rows: int | None = None,
+    ) -> Answer | None:
+        """The answer written in `media` by the store's engine itself, with the row cap applied,
+        or None where the store does not write that query in that format (the caller then
+        writes `query`'s result itself). The engine parses the query here: a text it cannot
+        parse raises `QuerySyntax`."""
+        return None
 
     @abstractmethod
     def graph_names(self) -> list[URIRef]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import rdflib.plugins.sparql
+from pyparsing import ParseBaseException
 from rdflib import Dataset, Graph, URIRef, Variable
 from rdflib.namespace import RDFS, SKOS
 from rdflib.plugins.sparql.evaluate import evalQuery
@@ -16,7 +17,7 @@ from rdflib.term import Identifier, Node
 
 from ..load import bind_prefixes
 from ..sparqltext import prepare_query
-from .base import QueryResult, Store, load_built_dataset, read_manifest
+from .base import QueryResult, QuerySyntax, Store, load_built_dataset, read_manifest
 
 
 def harden_rdflib() -> None:
@@ -72,7 +73,17 @@ class MemoryStore(Store):
         base: str | None = None,
         max_rows: int | None = None,
     ) -> QueryResult:
-        query = prepare_query(sparql, base)
+        try:
+            query = prepare_query(sparql, base)
+        except ParseBaseException as exc:
+            raise QuerySyntax(exc.msg, exc.lineno, exc.col,
+                              (exc.line or "")[exc.col - 1:]) from exc
+        except RecursionError as exc:
+            raise QuerySyntax(
+                "the query nests too deep for the in-memory engine's parser (rdflib); write "
+                "it flatter") from exc
+        except Exception as exc:  # rdflib reports semantic errors (scoping, grouping) this way
+            raise QuerySyntax(str(exc) or type(exc).__name__) from exc
         if default_graph_uris is not None or named_graph_uris is not None:
             target = self.view(default_graph_uris or [], named_graph_uris or [])
         elif "datasetClause" in query.algebra and query.algebra["datasetClause"]:

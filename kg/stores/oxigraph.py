@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -15,11 +16,51 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Identifier, Node
 
-from ..sparqltext import ordered_vars, prepared_text, query_shape, uses_service
+from ..namespaces import PREFIXES
+from ..sparqltext import (
+    CACHED_TEXT,
+    limit_rows,
+    ordered_vars,
+    prepared_text,
+    project_star,
+    query_shape,
+    screen,
+    top_limit,
+    uses_service,
+)
 from ..terms import FromOxMemo, from_ox, to_ox
-from .base import QueryResult, Store, StoreError, graph_result
+from .base import (
+    MIN_ROW_BYTES,
+    RESULT_FORMATS,
+    Answer,
+    QueryResult,
+    QuerySyntax,
+    Store,
+    StoreError,
+    ask_table,
+    graph_result,
+    rows_in,
+    with_note,
+)
 from .describe import add_labels, concise_bounded_description, describe_targets
 from .oxigraph_load import STORE_LITERALS, STORE_MARKER, oxigraph_path, prepare_oxigraph
+
+#: the media types of graphs Oxigraph writes natively (its SPARQL results: RESULT_FORMATS)
+_GRAPH_FORMATS = {
+    "text/turtle": "TURTLE", "application/n-triples": "N_TRIPLES",
+    "application/rdf+xml": "RDF_XML", "application/n-quads": "N_QUADS",
+    "application/trig": "TRIG", "application/ld+json": "JSON_LD",
+}
+_XSD_INTEGER = str(XSD.integer)
+_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def oxigraph_syntax(exc: SyntaxError, text: str) -> QuerySyntax:
+    """Oxigraph's parse error ("error at 2:16: expected ...") with its line and column."""
+    m = _POSITION.match(str(exc))
+    if m is None:
+        return QuerySyntax(str(exc))
+    return QuerySyntax.at(m.group(3).strip(), text, int(m.group(1)), int(m.group(2)))
 
 
 class OxigraphStore(Store):
@@ -53,6 +94,8 @@ class OxigraphStore(Store):
         self._by_property: dict[tuple[Node, int], set[str]] = {}
         #: answer terms converted to rdflib, remembered across queries (read-only data)
         self._terms = FromOxMemo()
+        #: SELECT * texts written with their variables in order (`_projected`)
+        self._stars: dict[str, str] = {}
 
     def _restore(self, triples: Iterable[tuple[Node, Node, Node]]
                  ) -> Iterator[tuple[Node, Node, Node]]:
@@ -100,15 +143,10 @@ class OxigraphStore(Store):
         if self.federates and not self.network_isolated and uses_service(sparql):
             raise StoreError("SERVICE is not evaluated by this store")
         text = prepared_text(sparql, bindings)
-        options: dict[str, Any] = {"base_iri": base}
-        if default_graph_uris is not None or named_graph_uris is not None:
-            options["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris or []]
-            options["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris or []]
-        # otherwise the store's default graph is the union of the named graphs (_with_union)
-        shape = query_shape(text)
-        if shape.form == "DESCRIBE":
+        options = self._options(base, default_graph_uris, named_graph_uris)
+        if screen(text).form == "DESCRIBE":
             return self._describe(text, base, options, max_rows)
-        answer: Any = self.store.query(text, **options)
+        answer: Any = self._run(text, options)
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult("ASK", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
@@ -130,6 +168,140 @@ class OxigraphStore(Store):
             (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))  # type: ignore[misc]
             for t in answer
         ), max_rows)
+
+    def _run(self, text: str, options: dict[str, Any]) -> Any:
+        """The engine's answer to `text` (lazy for SELECT and CONSTRUCT); a parse error is a
+        `QuerySyntax`."""
+        try:
+            return self.store.query(text, **options)
+        except SyntaxError as exc:
+            raise oxigraph_syntax(exc, text) from exc
+
+    def _options(self, base: str | None, default_graph_uris: Sequence[str] | None,
+                 named_graph_uris: Sequence[str] | None) -> dict[str, Any]:
+        ox = self._ox
+        options: dict[str, Any] = {"base_iri": base}
+        if default_graph_uris is not None or named_graph_uris is not None:
+            options["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris or []]
+            options["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris or []]
+        # otherwise the store's default graph is the union of the named graphs (_with_union)
+        return options
+
+    def answer(
+        self,
+        sparql: str,
+        media: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        base: str | None = None,
+        max_rows: int | None = None,
+    ) -> Answer | None:
+        """SELECT and ASK answers in SPARQL JSON, XML, CSV and TSV, and CONSTRUCT answers in
+        Turtle, N-Triples, RDF/XML, N-Quads, TriG and JSON-LD, written by Oxigraph's own
+        serialisers: no term of the answer passes through Python (but a CONSTRUCT's triples,
+        counted against the cap and given back the datatypes the store dropped). DESCRIBE, and
+        a SELECT whose own LIMIT goes beyond the cap, are left to `query`.
+
+        The row cap: a SELECT without LIMIT is asked for one row more than `max_rows`; only an
+        answer long enough to hold that many rows is counted, and one that has them is asked
+        again with LIMIT `max_rows` and marked truncated."""
+        ox = self._ox
+        text = prepared_text(sparql, bindings)
+        form = screen(text).form
+        formats = _GRAPH_FORMATS if form == "CONSTRUCT" else RESULT_FORMATS
+        name = formats.get(media) if form in ("SELECT", "ASK", "CONSTRUCT") else None
+        if name is None:
+            return None
+        if self.federates and not self.network_isolated and uses_service(text):
+            raise StoreError("SERVICE is not evaluated by this store")
+        options = self._options(base, default_graph_uris, named_graph_uris)
+        if form == "ASK":
+            value = self._run(text, options)
+            if media in ("text/csv", "text/tab-separated-values"):
+                return Answer(ask_table(bool(value), media))
+            return Answer(value.serialize(format=getattr(ox.QueryResultsFormat, name)))
+        if form == "CONSTRUCT":
+            triples, truncated = self._constructed(self._run(text, options), max_rows)
+            out = ox.serialize(triples, format=getattr(ox.RdfFormat, name),
+                               **self._prefixes(name))
+            return Answer(out or b"", truncated)
+        fmt = getattr(ox.QueryResultsFormat, name)
+        text = self._projected(text, options)
+        asked = text
+        if max_rows is not None:
+            top = top_limit(text)
+            if top is None:
+                asked = limit_rows(text, max_rows + 1)
+                if asked == text:
+                    return None  # a trailing VALUES block: no LIMIT can follow it
+            elif top > max_rows:
+                return None
+        body = self._asked(asked, text, options).serialize(format=fmt)
+        if (asked is not text and len(body) >= (max_rows + 1) * MIN_ROW_BYTES[name]  # type: ignore[operator]
+                and rows_in(body, name) > max_rows):  # type: ignore[operator]
+            body = self._run(limit_rows(text, max_rows), options).serialize(format=fmt)  # type: ignore[arg-type]
+            return Answer(with_note(body, name, max_rows), truncated=True)  # type: ignore[arg-type]
+        return Answer(body)
+
+    def _asked(self, asked: str, text: str, options: dict[str, Any]) -> Any:
+        """`_run` of `asked`, the text with a LIMIT added; its syntax errors are those of the
+        text as it was given (positions in the added line would mean nothing to the user)."""
+        try:
+            return self._run(asked, options)
+        except QuerySyntax:
+            if asked is not text:
+                self._run(text, options)
+            raise
+
+    def _projected(self, text: str, options: dict[str, Any]) -> str:
+        """`SELECT *` with its variables in first-mention order (Oxigraph writes them sorted),
+        remembered per text."""
+        known = self._stars.get(text)
+        if known is not None:
+            return known
+        projected = text
+        if query_shape(text).select_star:
+            names = [v.value for v in self._run(text, options).variables]
+            projected = project_star(text, names)
+        if len(text) <= CACHED_TEXT:
+            if len(self._stars) > 512:
+                self._stars.clear()
+            self._stars[text] = projected
+        return projected
+
+    def _constructed(self, answer: Any, max_rows: int | None) -> tuple[list[Any], bool]:
+        """A CONSTRUCT's distinct triples, at most `max_rows`, with the datatypes the store
+        dropped put back (`_restore_ox`); and whether there were more."""
+        seen: set[Any] = set()
+        out: list[Any] = []
+        for triple in self._restore_ox(answer):
+            if triple in seen:
+                continue
+            if max_rows is not None and len(out) >= max_rows:
+                return out, True
+            seen.add(triple)
+            out.append(triple)
+        return out, False
+
+    def _restore_ox(self, triples: Iterable[Any]) -> Iterator[Any]:
+        """`_restore` on pyoxigraph triples (only an xsd:integer object can need it)."""
+        ox = self._ox
+        for triple in triples:
+            o = triple.object
+            if isinstance(o, ox.Literal) and o.datatype.value == _XSD_INTEGER:
+                pair = (from_ox(triple.subject), from_ox(triple.predicate))
+                for _, _, restored in self._restore([(*pair, from_ox(o))]):  # type: ignore[list-item]
+                    yield ox.Triple(triple.subject, triple.predicate, to_ox(restored))
+                continue
+            yield triple
+
+    def _prefixes(self, name: str) -> dict[str, Any]:
+        """The project's prefixes for the formats that abbreviate IRIs with them."""
+        if name in ("TURTLE", "TRIG", "RDF_XML"):
+            return {"prefixes": dict(PREFIXES)}
+        return {}
 
     def _describe(self, text: str, base: str | None, options: dict[str, Any],
                   max_rows: int | None) -> QueryResult:

@@ -21,15 +21,29 @@ from ..sparqltext import (
     limit_rows,
     ordered_vars,
     prepared_text,
+    project_star,
     query_shape,
     significant_tokens,
     strip_dataset_clause,
     term_n3,
+    top_limit,
     uses_service,
 )
 from ..terms import from_ox
-from .base import QueryResult, Store, StoreError, graph_result, read_manifest
+from .base import (
+    MIN_ROW_BYTES,
+    RESULT_FORMATS,
+    Answer,
+    QueryResult,
+    Store,
+    StoreError,
+    graph_result,
+    read_manifest,
+    rows_in,
+    with_note,
+)
 from .describe import add_labels, concise_bounded_description, describe_targets
+from .oxigraph import oxigraph_syntax
 
 # ---------------------------------------------------------------------------------------------
 # remote SPARQL 1.1 endpoints
@@ -169,6 +183,10 @@ class RemoteStore(Store):
         self._graphs = sorted(URIRef(g) for g in (manifest.get("triples") or {}))
         self.endpoint = endpoint
         self.client = sparql_client(endpoint, timeout_s=timeout_s, auth=auth)
+        import pyoxigraph as ox
+
+        #: an empty Oxigraph store: its parser checks queries before they are sent
+        self._parser = ox.Store()
         if check:
             held = self.pushed_hash()
             if held != self._hash:
@@ -187,19 +205,16 @@ class RemoteStore(Store):
             [BUILD_GRAPH], [EMPTY_GRAPH], None)
         return str(result.rows[0][0]) if result.rows else None
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Identifier] | None = None,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-        base: str | None = None,
-        max_rows: int | None = None,
-    ) -> QueryResult:
+    def _prepare(self, sparql: str, bindings: Mapping[str, Identifier] | None,
+                 default_graph_uris: Sequence[str] | None, named_graph_uris: Sequence[str] | None,
+                 base: str | None) -> tuple[str, list[str], list[str]]:
+        """The text to send (checked by Oxigraph's parser first: a syntax error is reported as
+        the service reports one, with its place, not as the endpoint's failure) and the
+        dataset, named in the protocol's parameters."""
         if uses_service(sparql):
             raise StoreError("SERVICE is not sent to the remote endpoint")
         text = prepared_text(sparql, bindings, REMOTE_MAX_SLICE)
+        self.variables(text, base)
         if base and not re.search(r"(?i)^\s*BASE\b", text, re.M):
             text = f"BASE <{base}>\n{text}" if IRI_CHARS.fullmatch(base) else text
         shape = query_shape(text)
@@ -210,7 +225,89 @@ class RemoteStore(Store):
                 default_graph_uris = named_graph_uris = [str(g) for g in self._graphs]
         default = list(default_graph_uris or []) or [EMPTY_GRAPH]
         named = list(named_graph_uris or []) or [EMPTY_GRAPH]
-        text = strip_dataset_clause(text)  # the dataset is in the protocol's parameters
+        return strip_dataset_clause(text), default, named  # the dataset is in the parameters
+
+    def variables(self, text: str, base: str | None = None) -> list[str]:
+        """The variables of a SELECT (empty for other forms), read by Oxigraph's parser, which
+        checks the syntax on the way (evaluating nothing: the engine here has no data).
+
+        Raises:
+            QuerySyntax: the text does not parse.
+        """
+        try:
+            answer = self._parser.query(text, base_iri=base)
+        except SyntaxError as exc:
+            raise oxigraph_syntax(exc, text) from exc
+        names = getattr(answer, "variables", None)
+        return [v.value for v in names] if names is not None else []
+
+    def answer(
+        self,
+        sparql: str,
+        media: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        base: str | None = None,
+        max_rows: int | None = None,
+    ) -> Answer | None:
+        """A SELECT's answer as the endpoint writes it in `media` (SPARQL JSON, XML, CSV or
+        TSV), passed through unparsed; the same row cap as the other stores (one row more asked
+        for, counted only when the answer is long enough to hold it, asked again at the cap).
+        `SELECT *` is sent with its variables in first-mention order. Other forms, and a SELECT
+        whose own LIMIT goes beyond the cap, are left to `query`."""
+        if media not in RESULT_FORMATS:
+            return None
+        text, default, named = self._prepare(sparql, bindings, default_graph_uris,
+                                             named_graph_uris, base)
+        if query_shape(text).form != "SELECT":
+            return None
+        text = project_star(text, self.variables(text))
+        asked = text
+        if max_rows is not None:
+            top = top_limit(text)
+            if top is None:
+                asked = limit_rows(text, max_rows + 1)
+                if asked == text:
+                    return None
+            elif top > max_rows:
+                return None
+        body = self._read(self._send(asked, media, default, named), media)
+        name = RESULT_FORMATS[media]
+        if (asked is not text and len(body) >= (max_rows + 1) * MIN_ROW_BYTES[name]  # type: ignore[operator]
+                and rows_in(body, name) > max_rows):  # type: ignore[operator]
+            body = self._read(self._send(limit_rows(text, max_rows), media, default, named),  # type: ignore[arg-type]
+                              media)
+            return Answer(with_note(body, name, max_rows), truncated=True)  # type: ignore[arg-type]
+        return Answer(body)
+
+    def _read(self, response: Any, media: str) -> bytes:
+        """The body of an answer, within MAX_RESPONSE_BYTES, in the media type asked for."""
+        try:
+            got = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            raw = response.read(MAX_RESPONSE_BYTES + 1)
+        finally:
+            response.close()
+        if len(raw) > MAX_RESPONSE_BYTES:
+            raise RemoteError(f"the answer of {self.endpoint} is larger than "
+                              f"{MAX_RESPONSE_BYTES} bytes")
+        if got and got != media and not (media == "text/csv" and got == "text/plain"):
+            raise RemoteError(f"{self.endpoint} answered in {got}, not in {media}")
+        return raw
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Identifier] | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        base: str | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        text, default, named = self._prepare(sparql, bindings, default_graph_uris,
+                                             named_graph_uris, base)
         shape = query_shape(text)
         if shape.form == "DESCRIBE":
             return self._describe(text, base, default, named, max_rows)
