@@ -378,7 +378,7 @@ def machine() -> list[str]:
             if line.startswith("MemTotal"):
                 mem_kb = int(line.split()[1])
     versions = ", ".join(f"{p} {md.version(p)}" for p in
-                         ("rdflib", "pyoxigraph", "flask", "gunicorn", "sparqlwrapper"))
+                         ("rdflib", "pyoxigraph", "flask", "granian", "sparqlwrapper"))
     return [
         f"- machine: {os.cpu_count()} CPUs ({cpu}), {mem_kb / 2**20:.0f} GiB memory, "
         f"{platform.system()} {platform.release()}",
@@ -546,7 +546,7 @@ def render(results: dict[str, Any], names: list[str], peer: str, args: argparse.
                    "in its own venv")
     out += ["", f"Latencies are p50 / p99 in milliseconds over up to {args.rounds} runs (at "
             f"most {args.budget:g} s per query) after one warm-up; in-process is `Backend.run` "
-            "without worker processes, HTTP is `ai45kg serve` (gunicorn, 1 HTTP process, "
+            "without worker processes, HTTP is `ai45kg serve` (granian, 1 HTTP process, "
             "8 threads, 2 query workers), each request with `Cache-Control: no-cache` so that "
             "it is evaluated; a query slower in-process than the default time limit "
             f"({USABLE_MS / 1000:.0f} s) is not run over HTTP. Throughput: {CLIENTS} "

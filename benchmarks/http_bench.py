@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/http_bench.py [--clients 16] [--seconds 10] [--port 0]
 
-Starts the server exactly as `ai45kg serve` does (gunicorn, the same settings), with one extra
+Starts the server exactly as `ai45kg serve` does (granian, the same settings), with one extra
 route, /hello, that returns a short text without touching the dataset: the ratio between the two
 shows what a query costs on top of the web stack. 16 client threads with keep-alive connections
 (http.client) run against each target in turn; the script prints requests/s and p50 / p99 latency
@@ -67,28 +67,30 @@ def hello_app(config: dict[str, Any]) -> Any:
     return app
 
 
+def hello_factory() -> Any:
+    """The app of one HTTP process (granian calls this in each), from the resolved settings."""
+    import json
+
+    from ai45kg.service.serve import CONFIG_ENV
+
+    return hello_app(json.loads(os.environ[CONFIG_ENV]))
+
+
 def run_server(port: int) -> None:
     """The subprocess: what `ai45kg serve --port PORT` runs, with `hello_app` as the app."""
-    from gunicorn.app.base import BaseApplication
+    import json
 
-    from ai45kg.service.serve import ensure_built, gunicorn_options, resolve_config
+    from granian import Granian
+
+    from ai45kg.service.serve import CONFIG_ENV, ensure_built, granian_options, resolve_config
 
     config = resolve_config({"port": port})
     if os.environ.get("AI45_BENCH_PREBUILT") != "1":  # bench.py serves builds it made itself
         ensure_built(Path(config["DIST"]))
-    options = gunicorn_options(config)
-    options["accesslog"] = None
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return hello_app(config)
-
-    Server().run()
+    options = granian_options(config)
+    options["log_access"] = False
+    os.environ[CONFIG_ENV] = json.dumps(config, default=str)
+    Granian("http_bench:hello_factory", **options).serve()
 
 
 # ---------------------------------------------------------------------------------------------

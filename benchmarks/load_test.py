@@ -1,4 +1,4 @@
-"""Load test of `ai45kg serve` with its production server (gunicorn): 32 concurrent clients mix
+"""Load test of `ai45kg serve` with its production server (granian): 32 concurrent clients mix
 named queries, ad-hoc SPARQL and resource pages for about a minute; the test passes when no
 request failed, and reports the latency percentiles it reached.
 

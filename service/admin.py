@@ -11,7 +11,8 @@ header is never sent on its own, so a page on another site cannot make a visitor
 - `POST /admin/reload`: `Backend.reload()`, which opens the dataset that DIST holds now (after an
   `ai45kg build` or import) and swaps it in without dropping a request; answers the content hash
   before and after. The route reaches the HTTP process that answers it: with WORKERS > 1, send
-  SIGHUP to the gunicorn arbiter instead, which replaces every HTTP process gracefully.
+  SIGHUP to the `ai45kg serve` main process instead: granian replaces every HTTP process
+  gracefully, one at a time.
 """
 
 from __future__ import annotations

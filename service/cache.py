@@ -18,7 +18,7 @@ hash and the request. Two things follow from that:
   empties the cache when the build changes, to free the memory.
 
 Least recently used entries go first; a response larger than a quarter of the budget is not kept.
-The cache is per HTTP process (gunicorn WORKERS each have their own).
+The cache is per HTTP process (each of the WORKERS has its own).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def validate() -> None:
 @main.command()
 @setting_options
 def serve(**options: object) -> None:
-    """Serve the dataset (SPARQL endpoint, linked data, UI) under gunicorn.
+    """Serve the dataset (SPARQL endpoint, linked data, UI) under granian.
 
     Builds dist/ first when it is missing or out of date. Every setting has a flag here and an
     AI45_<NAME> environment variable; flags win.

@@ -51,11 +51,12 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from rdflib import Graph, URIRef
 from rdflib.term import Identifier, Node
@@ -501,6 +502,64 @@ def _answer_tasks(conn: Connection, store: Store, memory_mb: int) -> None:
             os._exit(0)
 
 
+T = TypeVar("T")
+
+
+class Handoff(Generic[T]):
+    """Idle items handed to waiting threads first come, first served.
+
+    A `queue.Queue` wakes a waiting thread when an item is put back, but a thread that arrives
+    meanwhile may take the item first: under granian, whose threads enter Python without
+    queueing behind the waiting ones, a query waited up to a second for a worker that newer
+    requests kept taking (benchmarks/SERVERS.md). Here a returned item goes straight to the
+    oldest waiter, and a newcomer takes an idle item only when nobody waits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: deque[T] = deque()
+        self._waiters: deque[_Waiter[T]] = deque()
+
+    def put(self, item: T) -> None:
+        with self._lock:
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.item = item
+                waiter.event.set()
+            else:
+                self._items.append(item)
+
+    def get(self, timeout: float) -> T:
+        """The oldest idle item, waiting up to `timeout` seconds for one.
+
+        Raises:
+            queue.Empty: none came in time.
+        """
+        with self._lock:
+            if self._items and not self._waiters:
+                return self._items.popleft()
+            waiter: _Waiter[T] = _Waiter()
+            self._waiters.append(waiter)
+        waiter.event.wait(timeout)
+        with self._lock:
+            if waiter.item is not None:  # handed over, possibly just as the wait ended
+                return waiter.item
+            self._waiters.remove(waiter)
+        raise queue.Empty
+
+    def idle(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+class _Waiter(Generic[T]):
+    __slots__ = ("event", "item")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.item: T | None = None
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
@@ -575,7 +634,7 @@ class WorkerPool:
         self.size = size
         self.memory_mb = memory_mb
         self.options = dict(options or {})
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: Handoff[_Worker] = Handoff()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -709,7 +768,7 @@ class WorkerPool:
             problem = "the query workers have been shut down"
         elif problem is None and not alive and failed:
             problem = "no query worker is running: they exited while loading the dataset"
-        return {"size": self.size, "alive": len(alive), "idle": self._idle.qsize(),
+        return {"size": self.size, "alive": len(alive), "idle": self._idle.idle(),
                 "problem": problem}
 
     def wait_ready(self, timeout: float = LOAD_TIMEOUT_S) -> None:
@@ -745,7 +804,7 @@ def _prepare_in_child(store_kind: str, dist: Path, options: dict[str, Any]) -> N
     """`kg.stores.prepare_store` in a child of the forkserver, never in this process.
 
     Oxigraph's bulk loader runs native threads. A process that forked after they ran (a
-    gunicorn HTTP worker forked from the arbiter, which prepared the store at start) deadlocks
+    granian HTTP process forked from the main one, which prepared the store at start) deadlocks
     in its next bulk load, as a reload of a new build needs; and a bulk load here would leave
     the same trap for anything forked from this process. The forkserver's children start
     clean, and this process never runs those threads.

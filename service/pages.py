@@ -31,7 +31,8 @@ STARTER = """SELECT ?layer ?label ?technique ?techniqueLabel WHERE {
 ORDER BY ?rank ?techniqueLabel
 LIMIT 100
 """
-#: a GET link longer than this is offered as a POST form instead (gunicorn limits request lines)
+#: a GET link longer than this is offered as a POST form instead (request targets over
+#: security.REQUEST_LINE_LIMIT get 414)
 MAX_LINK = 6000
 #: most rows the query page renders as HTML (the downloads have them all)
 MAX_HTML_ROWS = 2000

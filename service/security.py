@@ -53,7 +53,7 @@ def install(app: Flask) -> None:
 
 class _ClientInput:
     """The request body stream, whose read errors are the client's fault: a malformed chunked
-    body (gunicorn raises InvalidChunkSize) or a body cut short become a 400, not a 500."""
+    body (a bad chunk size) or a body cut short become a 400, not a 500."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -86,7 +86,7 @@ class _ClientInput:
 
 
 #: the longest request target (path and query string) served; a longer GET query gets 414 and
-#: the advice to POST it (the limit gunicorn set, kept whatever server runs the app)
+#: the advice to POST it (Apache's and gunicorn's default limit; granian has none of its own)
 REQUEST_LINE_LIMIT = 8190
 #: how much of a refused (413) body is read and dropped before the answer, so that a client that
 #: sends its whole body before it reads (Python's http.client does) gets the 413 instead of a

@@ -1,23 +1,36 @@
-"""`ai45kg serve`: the app under gunicorn, a production WSGI server.
+"""`ai45kg serve`: the app under granian, a production HTTP server written in Rust (WSGI).
 
-Process layout: the gunicorn arbiter forks WORKERS HTTP processes (gthread, THREADS request threads
-each); each creates its own app after the fork, and so its own `Backend` with QUERY_WORKERS query
-processes (see service.executor). HTTP threads only parse, negotiate and serialise; the query work
-happens in the query processes, so one HTTP process with a few threads keeps up with its query
-processes, and a runaway query never blocks another request.
+Chosen by measurement (benchmarks/SERVERS.md, on this 2-core machine, against gunicorn gthread,
+gunicorn sync and gevent, and uvicorn with a2wsgi): granian answers a bare Flask route several
+times faster than gunicorn gthread, and its connections live in an async runtime, so clients
+that send half a request head and wait cost no thread (64, 512 of them leave the server
+answering in milliseconds, where gthread stops answering); it restarts workers gracefully on
+SIGHUP, replaces a dead one (respawn_failed_workers) and stops on SIGTERM after the requests
+in flight.
+
+Process layout: granian starts WORKERS HTTP processes, each running the app's WSGI callable in
+up to THREADS threads (granian's blocking threads); each creates its own app, and so its own
+`Backend` with QUERY_WORKERS query processes (see service.executor). HTTP threads only read,
+check, negotiate and move bytes; the query work happens in the query processes, so a runaway
+query never blocks another request. What gunicorn did for the app and granian does not (a 414
+for a request target over 8190 characters, a readable 413 for an oversized body sent in full)
+the app does itself (service.security).
 
 Settings come, in increasing precedence, from the defaults in service.settings, the environment
-(AI45_<NAME>) and the command line (one flag per setting, e.g. `--query-timeout-ms 2000`).
+(AI45_<NAME>) and the command line (one flag per setting, e.g. `--query-timeout-ms 2000`); the
+HTTP processes read them from the environment (AI45_SERVE_CONFIG, the resolved settings as
+JSON).
 
 Before serving, the dataset is built when dist/ is missing or older than its sources, and the
-store is made ready once, in the arbiter, before any HTTP process starts: an Oxigraph store is
-bulk-loaded from the build unless it already holds it (a restart reopens it without loading), and
-a remote endpoint must hold the build (`ai45kg push`). DIST stays the `dist` link, not the build
-it points to, so that `Backend.reload()` (POST /admin/reload) finds a newer build there.
+store is made ready once, in the main process, before any HTTP process starts: an Oxigraph store
+is bulk-loaded from the build unless it already holds it (a restart reopens it without loading),
+and a remote endpoint must hold the build (`ai45kg push`). DIST stays the `dist` link, not the
+build it points to, so that `Backend.reload()` (POST /admin/reload) finds a newer build there.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -30,8 +43,13 @@ from ai45kg.kg import paths
 
 from .settings import SECRET_SETTINGS, SETTINGS, Setting, defaults
 
-#: gunicorn's own request-line limit (bytes); longer GET queries get 414: POST them
-REQUEST_LINE_LIMIT = 8190
+#: the environment variable that carries the resolved settings to the HTTP processes
+CONFIG_ENV = "AI45_SERVE_CONFIG"
+#: bytes granian buffers per HTTP/1 connection, which bounds a request head: a head of more
+#: than this is refused (431), as gunicorn refused one beyond its limits
+HEAD_BUFFER = 32 * 1024
+#: how long a client may take to send its request head (ms) before the connection is closed
+HEAD_READ_TIMEOUT_MS = 10_000
 
 
 def _flag(setting: Setting) -> str:
@@ -94,37 +112,38 @@ def ensure_built(dist: Path, echo: Callable[[str], None] = click.echo) -> None:
     echo(f"built {report.dist} (content hash {report.content_hash[:12]})")
 
 
-def gunicorn_options(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The gunicorn settings for `config` (documented in the README's serve section)."""
+def granian_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """granian's settings for `config` (documented in the README's serve section)."""
+    from granian.http import HTTP1Settings
+
     timeout_s = int(config["QUERY_TIMEOUT_MS"]) / 1000.0
     return {
-        "bind": f"{config['HOST']}:{int(config['PORT'])}",
+        "address": str(config["HOST"]),
+        "port": int(config["PORT"]),
+        "interface": "wsgi",
         "workers": max(1, int(config["WORKERS"])),
-        "worker_class": "gthread",
-        "threads": max(1, int(config["THREADS"])),
-        # gthread workers heartbeat independently of requests; this only catches a wedged worker
-        "timeout": int(max(30.0, timeout_s * 3 + 10)),
-        "graceful_timeout": int(max(10.0, timeout_s + 5)),
-        "keepalive": 5,
-        "limit_request_line": REQUEST_LINE_LIMIT,
-        "accesslog": "-",
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "ai45kg",
-        "preload_app": False,  # each HTTP process starts its own query processes after the fork
-        # gunicorn >= 25.1 opens a control socket at one fixed path per user: several servers
-        # (tests, benchmarks, `make serve`) would fight over it, and nothing here uses it
-        "control_socket_disable": True,
-        "worker_exit": _worker_exit,
+        "blocking_threads": max(1, int(config["THREADS"])),
+        "http": "1",
+        "websockets": False,
+        "backlog": 2048,
+        # requests in flight per HTTP process; more wait in the socket backlog
+        "backpressure": 4096,
+        "http1_settings": HTTP1Settings(header_read_timeout=HEAD_READ_TIMEOUT_MS,
+                                        max_buffer_size=HEAD_BUFFER),
+        # a dead HTTP process is replaced; one that does not stop on SIGTERM is killed once
+        # the longest query could have finished
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": int(max(10.0, timeout_s + 5)),
+        "log_access": True,
+        "factory": True,
     }
 
 
-def _worker_exit(server: Any, worker: Any) -> None:
-    """Stop this HTTP process's query workers when it exits."""
-    app = getattr(worker, "wsgi", None)
-    backend = getattr(app, "extensions", {}).get("ai45kg") if app is not None else None
-    if backend is not None:
-        backend.close()
+def app_factory() -> Any:
+    """The app of one HTTP process, from the settings the main process resolved."""
+    from . import create_app
+
+    return create_app(json.loads(os.environ[CONFIG_ENV]))
 
 
 def prepare(config: Mapping[str, Any], echo: Callable[[str], None] = click.echo) -> None:
@@ -156,35 +175,22 @@ def prepare(config: Mapping[str, Any], echo: Callable[[str], None] = click.echo)
 
 
 def serve(cli_options: Mapping[str, Any]) -> None:
-    """Build if needed, then run the app under gunicorn until interrupted."""
-    from gunicorn.app.base import BaseApplication
+    """Build if needed, then run the app under granian until interrupted."""
+    from granian import Granian
 
     config = resolve_config(cli_options)
     dist = Path(config["DIST"])
     ensure_built(dist)
     config["DIST"] = str(dist.absolute())
     prepare(config)
-    options = gunicorn_options(config)
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        """gunicorn, configured from our settings instead of its own command line."""
-
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:  # skip what an older gunicorn does not know
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            from . import create_app
-
-            return create_app(config)
-
-    # the app in each worker process reads the same settings, also when it re-reads them
+    options = granian_options(config)
+    # each HTTP process builds its app from the same settings, also when it is respawned
+    os.environ[CONFIG_ENV] = json.dumps(config, default=str)
     os.environ.setdefault("AI45_DIST", config["DIST"])
     click.echo(
         f"ai45kg: serving {config['DIST']} ({config.get('STORE') or 'memory'} store) at "
         f"http://{config['HOST']}:{config['PORT']}/sparql "
-        f"({options['workers']} HTTP process(es) x {options['threads']} threads, "
+        f"({options['workers']} HTTP process(es) x {options['blocking_threads']} threads, "
         f"{config['QUERY_WORKERS']} query worker(s) each, timeout {config['QUERY_TIMEOUT_MS']} ms)"
     )
-    Server().run()
+    Granian(f"{__name__}:app_factory", **options).serve()

@@ -70,7 +70,7 @@ SETTINGS: list[Setting] = [
     Setting("HOST", "127.0.0.1", "Address `ai45kg serve` listens on."),
     Setting("PORT", 8045, "Port `ai45kg serve` listens on."),
     Setting("WORKERS", 1,
-            "HTTP server (gunicorn) processes of `ai45kg serve`; each has its own QUERY_WORKERS."),
+            "HTTP server (granian) processes of `ai45kg serve`; each has its own QUERY_WORKERS."),
     Setting("THREADS", 8, "Request threads per HTTP server process."),
     Setting("ADMIN_TOKEN", "",
             "Bearer token for the admin routes that change what is served (POST /admin/reload); "

@@ -3,7 +3,7 @@ going away. Each ends with a clear answer for the request that was hit and none 
 
 - a query worker killed (SIGKILL, by pid) during a long query: that request gets a 503 that says
   what happened, the next one succeeds (a fresh worker took its place);
-- a gunicorn HTTP worker killed: the arbiter starts another, and requests keep being answered;
+- an HTTP process killed: granian starts another, and requests keep being answered;
 - POST /admin/reload while 8 clients query without pause: no request fails, and every answer is
   wholly the old build or wholly the new one, never old again once new was seen;
 - the remote store's endpoint stopped: 502 with a message naming it; started again: answers
@@ -122,7 +122,7 @@ def test_a_killed_query_worker_gives_a_clear_503_and_the_next_query_succeeds(
                     len(query_workers(server)) == len(workers), 30)
 
 
-def test_a_killed_http_worker_is_replaced_by_the_arbiter(server: Server) -> None:
+def test_a_killed_http_process_is_replaced(server: Server) -> None:
     before = http_workers(server)
     assert len(before) == 2
     victim = before[0]

@@ -1,4 +1,4 @@
-"""The hostile corpus (tests/hostile/corpus.py) against a real `ai45kg serve` (gunicorn, query
+"""The hostile corpus (tests/hostile/corpus.py) against a real `ai45kg serve` (granian, query
 worker processes, QUERY_TIMEOUT_MS=2000): every request ends with its documented outcome within
 the time limit plus one second, never a 500; no request makes the server connect anywhere (a
 listener on 127.0.0.1 stands in for every host the corpus names); and /health, polled from a
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,6 +97,27 @@ def test_the_corpus_covers_every_category() -> None:
     assert categories >= {"cost", "limits", "parse", "regex", "size", "encoding", "protocol",
                           "federation", "update", "dataset", "named-query", "http", "paths"}
     assert len({c.name for c in CORPUS}) == len(CORPUS), "case names must be unique"
+
+
+@pytest.mark.parametrize("slow", [64, 512])
+def test_slow_clients_do_not_starve_the_server(server: Server, slow: int) -> None:
+    """`slow` connections that each send half a request head and wait (slowloris) leave the
+    server answering everyone else: /health and a query, each within HEALTH_LIMIT_S (the
+    benchmark measures how fast: benchmarks/RESULTS.md)."""
+    held = []
+    try:
+        for _ in range(slow):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            held.append(sock)
+        for target in ["/health"] * 5 + ["/sparql?query=ASK%7B%7D"] * 5:
+            response = raw_request(server.port, build_request("GET", target),
+                                   timeout=HEALTH_LIMIT_S * 50)
+            assert response.status == 200, response.body[:200]
+            assert response.seconds <= HEALTH_LIMIT_S, f"{target}: {response.seconds:.3f} s"
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def test_the_server_still_answers_after_the_corpus(server: Server,

@@ -1,6 +1,7 @@
-"""`ai45kg serve` as a real process (gunicorn) over a real socket, queried by real SPARQL clients:
+"""`ai45kg serve` as a real process (granian) over a real socket, queried by real SPARQL clients:
 SPARQLWrapper and rdflib's SPARQLStore. A runaway query is stopped at the time limit while other
-requests are answered. The server runs on each store in turn (tests/conftest.py: store_kind)."""
+requests are answered. The server runs on each store in turn (tests/conftest.py: store_kind).
+The HTTP limits and slow clients are the hostile tests' (tests/test_hostile.py)."""
 
 from __future__ import annotations
 
@@ -135,12 +136,6 @@ def server(built_dist: Path, tmp_path_factory: pytest.TempPathFactory,
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-
-
-def test_served_by_gunicorn(server: Server) -> None:
-    status, headers, _ = http(server.endpoint + "?query=ASK%7B%7D")
-    assert status == 200
-    assert "gunicorn" in headers.get("Server", "").lower()
 
 
 def test_sparqlwrapper_get_json(server: Server) -> None:

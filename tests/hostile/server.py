@@ -1,4 +1,4 @@
-"""`ai45kg serve` (gunicorn) as a subprocess for the reliability tests and the load test: start it
+"""`ai45kg serve` (granian) as a subprocess for the reliability tests and the load test: start it
 on a free loopback port with the given settings, wait until it answers, stop it (and its whole
 process group) afterwards."""
 
