@@ -6,8 +6,7 @@ Starts the server exactly as `ai45kg serve` does (granian, the same settings), w
 route, /hello, that returns a short text without touching the dataset: the ratio between the two
 shows what a query costs on top of the web stack. 16 client threads with keep-alive connections
 (http.client) run against each target in turn; the script prints requests/s and p50 / p99 latency
-as a Markdown table, then how long a large result takes to cross the process boundary as a pickle
-(what service.executor does) compared with serialising it in the worker and parsing it back.
+as a Markdown table, then what the hop to a query worker costs per request (`ipc_table`).
 
 Server and clients share the machine, so the numbers are for comparing, not for capacity planning.
 Not a test: nothing here asserts a timing.
@@ -18,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import pickle
 import socket
 import statistics
 import subprocess
@@ -242,41 +240,50 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def ipc_table() -> list[str]:
-    """Cost of moving a 10 000-row result from a worker to the web process, both ways."""
-    import io
-
-    from rdflib import Graph
-    from rdflib.query import Result
-
+def ipc_table(rounds: int = 2000) -> list[str]:
+    """What the hop to a query worker costs per request (issue #14's "IPC cost"): a no-op call
+    through the pool, and a new query text answered in SPARQL JSON by Oxigraph through the pool
+    against the same on the store in this process. Sequential, p50 and p99 in microseconds."""
     from ai45kg.kg import paths
-    from ai45kg.kg.stores import open_store
+    from ai45kg.kg.stores import open_store, oxigraph_path, prepare_oxigraph
     from ai45kg.service import executor
-    from ai45kg.service.results import render
 
-    store = open_store("memory", Path(os.environ.get("AI45_DIST", paths.dist_dir())))
-    rows = ["| result (10 000 rows/triples) | pickle + rebuild (ms) | serialise + parse (ms) |",
-            "|---|---:|---:|"]
-    for label, query in (("SELECT ?s ?p ?o", "SELECT * WHERE { ?s ?p ?o } LIMIT 10000"),
-                         ("CONSTRUCT", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10000")):
-        reply = executor.evaluate(store, executor.Task(sparql=query, max_rows=10_000))
-        pickled, serialised = [], []
-        for _ in range(3):  # best of three: the machine is shared
+    dist = Path(os.environ.get("AI45_DIST", paths.dist_dir())).resolve()
+    prepare_oxigraph(dist, oxigraph_path(dist))
+    name, text = benchmark_query()
+    media = "application/sparql-results+json"
+
+    def new_text(i: int) -> str:  # every text new: a comment the engine ignores
+        return f"{text}\n# {i}"
+
+    def timed(call: Any) -> tuple[float, float]:
+        spent = []
+        for i in range(rounds):
             t0 = time.perf_counter()
-            wire = pickle.dumps(executor._to_wire(reply), protocol=pickle.HIGHEST_PROTOCOL)
-            executor._from_wire(pickle.loads(wire))
-            t1 = time.perf_counter()
-            if reply.result.type == "SELECT":
-                data = render(reply.result, "application/sparql-results+json")
-                list(Result.parse(io.BytesIO(data), format="json"))
-            else:
-                data = render(reply.result, "application/n-triples")
-                Graph().parse(data=data, format="nt")
-            t2 = time.perf_counter()
-            pickled.append(t1 - t0)
-            serialised.append(t2 - t1)
-        rows.append(f"| {label} | {min(pickled) * 1000:.0f} | {min(serialised) * 1000:.0f} |")
-    return rows
+            call(i)
+            spent.append((time.perf_counter() - t0) * 1e6)
+        spent.sort()
+        return statistics.median(spent), spent[int(len(spent) * 0.99)]
+
+    store = open_store("oxigraph", dist)
+    pool = executor.WorkerPool(dist, "oxigraph", 1)
+    try:
+        pool.wait_ready()
+        rows = [
+            ("no-op call through a worker (the hop alone)",
+             timed(lambda i: pool.call(executor.Call(len, ("x",)), 10.0))),
+            (f"{name}, new text, in this process (store.answer)",
+             timed(lambda i: store.answer(new_text(i), media))),
+            (f"{name}, new text, through a worker",
+             timed(lambda i: pool.execute(executor.Task(sparql=new_text(i), media=media),
+                                          10.0))),
+        ]
+    finally:
+        pool.close()
+        store.close()
+    out = ["| what (sequential) | p50 (us) | p99 (us) |", "|---|---:|---:|"]
+    out += [f"| {label} | {p50:.0f} | {p99:.0f} |" for label, (p50, p99) in rows]
+    return out
 
 
 def main() -> None:
