@@ -1,4 +1,6 @@
-"""Build the dataset: load the sources, derive the inferred graph, validate, and write dist/.
+"""Build the dataset: load the sources, derive the inferred graph, validate, and write dist/
+(every serialisation, the manifest, and the concept profiles that suggestions are ranked
+against: kg.literature.profiles).
 
 The build writes into a fresh directory beside dist/ and then swaps the `dist` symlink to it in
 one `rename`, so a failing or killed build leaves the previous dist/ whole and usable.
@@ -20,6 +22,7 @@ from pyoxigraph import RdfFormat
 from rdflib import BNode, Dataset, URIRef
 
 from . import __version__, paths
+from .literature.profiles import PROFILES_FILE, build_profiles
 from .load import all_source_paths, load_sources, sources_digest
 from .namespaces import PREFIXES
 from .reason import infer
@@ -111,6 +114,8 @@ def _write_atomically(ds: Dataset, dist: Path, report: BuildReport) -> None:
     staging.mkdir()
     try:
         _serialise(ds, staging)
+        # what `ai45kg suggest` and /suggest rank works against (kg.literature.profiles)
+        build_profiles(ds, report.content_hash).write(staging)
         manifest = {
             "content_hash": report.content_hash,
             "sources_digest": sources_digest(),
@@ -119,6 +124,7 @@ def _write_atomically(ds: Dataset, dist: Path, report: BuildReport) -> None:
             "builder": f"ai45kg {__version__}",
             "triples": report.triples,
             "files": sorted([*DATASET_FORMATS, *UNION_FORMATS]),
+            "profiles": PROFILES_FILE,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         final = staging.with_suffix("")
@@ -178,4 +184,5 @@ def is_up_to_date(dist: Path | None = None) -> bool:
         manifest = json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return manifest.get("sources_digest") == sources_digest() and (dist / DATASET_TRIG).exists()
+    return (manifest.get("sources_digest") == sources_digest()
+            and (dist / DATASET_TRIG).exists() and (dist / PROFILES_FILE).exists())

@@ -390,6 +390,84 @@ def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build
     click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in summary.seconds.items()))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--top", "-k", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Suggestions per work.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="What to print.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write a review CSV here: the import's columns with the suggestions at or "
+              "above --accept-above filled in, plus their scores, the alternatives and why; "
+              "edit it, then `ai45kg import` it as it is.")
+@click.option("--accept-above", type=click.FloatRange(0, 1), default=None,
+              help="The score from which a suggestion is filled in the review CSV (default "
+              "0.3).")
+@click.option("--input-format", type=click.Choice(list(FORMAT_NAMES)), default=None,
+              help="Format of FILE (default: from its extension, and for .json its content).")
+@click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
+def suggest(file: str, top: int, fmt: str, out: str | None, accept_above: float | None,
+            input_format: str | None, dist: str | None) -> None:
+    """Suggest, for each work of FILE (any import format), the concepts of the taxonomy it
+    addresses: ranked, with a score and why (the words that matched and where they come from).
+
+    Suggestions are interpretations: nothing is written into the graph. Only what you confirm
+    by importing the reviewed file is, and the next build's suggestions learn from it.
+
+    \b
+    ai45kg suggest library.ris
+    ai45kg suggest zotero.json --format json --top 3
+    ai45kg suggest works.csv --out review.csv --accept-above 0.4
+    ai45kg import review.csv --name my-review
+    """
+    import json
+
+    from ai45kg.kg.concepts import ConceptIndex
+    from ai45kg.kg.literature.profiles import load_profiles
+    from ai45kg.kg.literature.review import (
+        DEFAULT_ACCEPT,
+        ReviewFailed,
+        read_records,
+        review_csv,
+        suggest_records,
+    )
+    from ai45kg.kg.literature.suggest import Ranker
+
+    try:
+        records = read_records(Path(file), input_format)
+    except ReviewFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    ranker = Ranker(load_profiles(_ensure_built(_dist(dist))))
+    run = suggest_records(ranker, records, top)
+    if out:
+        threshold = DEFAULT_ACCEPT if accept_above is None else accept_above
+        Path(out).write_text(review_csv(run, threshold, ConceptIndex.load()), encoding="utf-8")
+        filled = sum(1 for w in run.works if any(s.score >= threshold for s in w.suggestions))
+        click.echo(f"wrote {out}: {len(run.works)} works, {filled} with a suggestion at or "
+                   f"above {threshold:g} filled in", err=True)
+        return
+    if fmt == "json":
+        click.echo(json.dumps([w.json() for w in run.works], ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["work", "title", "rank", "concept", "label", "score", "why"])
+        for n, w in enumerate(run.works, start=1):
+            for rank, s in enumerate(w.suggestions, start=1):
+                writer.writerow([n, w.record.title, rank, s.concept, s.label, f"{s.score:.3f}",
+                                 " | ".join(str(r) for r in s.why)])
+    else:
+        for n, w in enumerate(run.works, start=1):
+            click.echo(f"{n}. {w.record.title}")
+            if not w.suggestions:
+                click.echo("   (no concept shares a word with it)")
+            for s in w.suggestions:
+                click.echo(f"   {s.score:.3f}  {s.label}  <{s.concept}>")
+                for r in s.why:
+                    click.echo(f"          {r}")
+
+
 @main.command("imports")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)

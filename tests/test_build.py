@@ -22,7 +22,7 @@ from ai45kg.kg.namespaces import GRAPH_BIBLIOGRAPHY, GRAPH_FRAMEWORK, GRAPH_INFE
 from ai45kg.kg.validate import ValidationFailed
 
 FILES = ["ai45kg.trig", "ai45kg.nq", "ai45kg.ttl", "ai45kg.nt", "ai45kg.jsonld", "ai45kg.rdf",
-         "manifest.json"]
+         "manifest.json", "suggest-profiles.json"]
 
 
 def test_dist_holds_every_serialisation_of_the_same_data(built_dist: Path) -> None:

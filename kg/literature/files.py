@@ -39,7 +39,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "layers": ("layers", "layer"),
     "concepts": ("concepts", "concept"),
     "note": ("note", "notes"),
+    "abstract": ("abstract",),
+    "keywords": ("keywords", "keyword", "tags"),
+    # the columns a review CSV of `ai45kg suggest --out` adds (kg.literature.review): read and
+    # left out, so that the reviewed file imports as it is
+    "scores": ("scores",),
+    "alternatives": ("alternatives",),
+    "why": ("why",),
 }
+#: the columns that are read and not imported
+IGNORED_COLUMNS = ("scores", "alternatives", "why")
 #: the concept columns and the kinds of concept each takes (None: any)
 CONCEPT_COLUMNS: dict[str, list[str] | None] = {
     "techniques": ["technique"], "levels": ["level"], "governance measures": ["governance"],
@@ -217,7 +226,8 @@ def _record_from_row(line: int, row: dict[str, str], where: str | None = None) -
     rec = Record(
         where=where or f"line {line}", title=row.get("title", ""), authors=authors, et_al=et_al,
         year=row.get("year", ""), doi=row.get("doi", ""), arxiv=row.get("arxiv", ""),
-        url=row.get("url", ""), note=row.get("note", ""),
+        url=row.get("url", ""), note=row.get("note", ""), abstract=row.get("abstract", ""),
+        keywords=split_cell(row.get("keywords", "")),
         fields={c: f"column {c!r}" for c in COLUMNS},
     )
     for column, kinds in CONCEPT_COLUMNS.items():
