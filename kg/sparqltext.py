@@ -478,6 +478,22 @@ def top_limit(sparql: str) -> int | None:
     return None
 
 
+def with_limit(sparql: str, limit: int) -> str | None:
+    """The query with its own solutions limited to `limit`: its LIMIT (after the outermost
+    WHERE group, not a subquery's) replaced, or one added; None where no LIMIT can be written
+    (a trailing VALUES block) or for a text this lexer does not read."""
+    try:
+        shape = query_shape(sparql)
+    except ValueError:
+        return None
+    toks = [t for t in significant_tokens(sparql) if t.start > shape.where_close]
+    for before, t in zip(toks, toks[1:], strict=False):
+        if before.keyword == "LIMIT" and t.text.isdigit():
+            return sparql[:t.start] + str(int(limit)) + sparql[t.end:]
+    limited = limit_rows(sparql, limit)
+    return None if limited == sparql else limited
+
+
 def project_star(sparql: str, names: Sequence[str]) -> str:
     """`SELECT *` (or `SELECT DISTINCT *`) written with its variables in the order the query
     first mentions them (`ordered_vars`), as users read a table; other queries unchanged."""

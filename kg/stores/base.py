@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Identifier, Node
 
 from ..load import bind_prefixes
+from ..sparqltext import top_limit, with_limit
 
 QueryType = TypingLiteral["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
@@ -110,6 +111,30 @@ class Answer:
 
     body: bytes
     truncated: bool = False
+
+
+def capped_select(text: str, max_rows: int | None, fmt: str,
+                  ask: Callable[[str], bytes]) -> Answer | None:
+    """A SELECT's answer written by its engine (`ask`: a text in, the answer in `fmt`, a
+    RESULT_FORMATS name, out), within the row cap: asked for one row more than `max_rows`
+    (its own LIMIT lowered, or one added) unless its own LIMIT is within the cap; only an
+    answer long enough to hold that many rows is counted, and one that has them is asked again
+    at `max_rows` and marked truncated. None where no LIMIT can be written (a trailing VALUES
+    block): the caller then caps the rows itself."""
+    asked: str | None = text
+    if max_rows is not None:
+        top = top_limit(text)
+        if top is None or top > max_rows:
+            asked = with_limit(text, max_rows + 1)
+    if asked is None:
+        return None
+    body = ask(asked)
+    if (max_rows is not None and asked is not text
+            and len(body) >= (max_rows + 1) * MIN_ROW_BYTES[fmt]
+            and rows_in(body, fmt) > max_rows):
+        return Answer(with_note(ask(with_limit(text, max_rows) or text), fmt, max_rows),
+                      truncated=True)
+    return Answer(body)
 
 
 @dataclass

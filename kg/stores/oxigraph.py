@@ -19,18 +19,15 @@ from rdflib.term import Identifier, Node
 from ..namespaces import PREFIXES
 from ..sparqltext import (
     CACHED_TEXT,
-    limit_rows,
     ordered_vars,
     prepared_text,
     project_star,
     query_shape,
     screen,
-    top_limit,
     uses_service,
 )
 from ..terms import FromOxMemo, from_ox, to_ox
 from .base import (
-    MIN_ROW_BYTES,
     RESULT_FORMATS,
     Answer,
     QueryResult,
@@ -38,9 +35,8 @@ from .base import (
     Store,
     StoreError,
     ask_table,
+    capped_select,
     graph_result,
-    rows_in,
-    with_note,
 )
 from .describe import add_labels, concise_bounded_description, describe_targets
 from .oxigraph_load import STORE_LITERALS, STORE_MARKER, oxigraph_path, prepare_oxigraph
@@ -202,11 +198,7 @@ class OxigraphStore(Store):
         Turtle, N-Triples, RDF/XML, N-Quads, TriG and JSON-LD, written by Oxigraph's own
         serialisers: no term of the answer passes through Python (but a CONSTRUCT's triples,
         counted against the cap and given back the datatypes the store dropped). DESCRIBE, and
-        a SELECT whose own LIMIT goes beyond the cap, are left to `query`.
-
-        The row cap: a SELECT without LIMIT is asked for one row more than `max_rows`; only an
-        answer long enough to hold that many rows is counted, and one that has them is asked
-        again with LIMIT `max_rows` and marked truncated."""
+        a SELECT ending in a VALUES block, are left to `query`. The row cap: `capped_select`."""
         ox = self._ox
         text = prepared_text(sparql, bindings)
         form = screen(text).form
@@ -229,21 +221,8 @@ class OxigraphStore(Store):
             return Answer(out or b"", truncated)
         fmt = getattr(ox.QueryResultsFormat, name)
         text = self._projected(text, options)
-        asked = text
-        if max_rows is not None:
-            top = top_limit(text)
-            if top is None:
-                asked = limit_rows(text, max_rows + 1)
-                if asked == text:
-                    return None  # a trailing VALUES block: no LIMIT can follow it
-            elif top > max_rows:
-                return None
-        body = self._asked(asked, text, options).serialize(format=fmt)
-        if (asked is not text and len(body) >= (max_rows + 1) * MIN_ROW_BYTES[name]  # type: ignore[operator]
-                and rows_in(body, name) > max_rows):  # type: ignore[operator]
-            body = self._run(limit_rows(text, max_rows), options).serialize(format=fmt)  # type: ignore[arg-type]
-            return Answer(with_note(body, name, max_rows), truncated=True)  # type: ignore[arg-type]
-        return Answer(body)
+        return capped_select(text, max_rows, name,
+                             lambda asked: self._asked(asked, text, options).serialize(format=fmt))
 
     def _asked(self, asked: str, text: str, options: dict[str, Any]) -> Any:
         """`_run` of `asked`, the text with a LIMIT added; its syntax errors are those of the

@@ -26,21 +26,19 @@ from ..sparqltext import (
     significant_tokens,
     strip_dataset_clause,
     term_n3,
-    top_limit,
     uses_service,
 )
 from ..terms import from_ox
 from .base import (
-    MIN_ROW_BYTES,
     RESULT_FORMATS,
     Answer,
     QueryResult,
+    QuerySyntax,
     Store,
     StoreError,
+    capped_select,
     graph_result,
     read_manifest,
-    rows_in,
-    with_note,
 )
 from .describe import add_labels, concise_bounded_description, describe_targets
 from .oxigraph import oxigraph_syntax
@@ -65,8 +63,35 @@ GET_LIMIT = 2000
 MAX_RESPONSE_BYTES = 512 * 2**20
 
 
+#: the answers passed through as the engine writes them: SPARQL JSON and XML, which engines
+#: write alike (JSON once `_standard`); CSV and TSV differ (Virtuoso quotes every field, ends
+#: lines with LF, writes TSV headers without "?"), so the service writes those itself
+PASSED_THROUGH = frozenset({"application/sparql-results+json",
+                            "application/sparql-results+xml"})
+#: SPARQL 1.0's JSON term type for a literal with a datatype, which Virtuoso still writes; a
+#: quote inside a JSON string is escaped, so the pattern only ever matches the structure
+_TYPED_LITERAL = re.compile(rb'"type"(\s*):(\s*)"typed-literal"')
+
+
+def _standard(body: bytes) -> bytes:
+    """A SPARQL JSON answer with SPARQL 1.1's `"type": "literal"` for typed literals (XML
+    and answers without the legacy type unchanged)."""
+    if b'"typed-literal"' not in body:
+        return body
+    return _TYPED_LITERAL.sub(rb'"type"\1:\2"literal"', body)
+
+
 class RemoteError(StoreError):
     """The remote endpoint refused or failed a request (status and its first lines)."""
+
+
+def _engine_message(text: str) -> str:
+    """The engine's own words in SPARQLWrapper's message for a 400: the first paragraph of
+    the response it quotes (without the echo of the query that Virtuoso appends)."""
+    marker = "Response:\n"
+    text = text.split(marker, 1)[1] if marker in text else text
+    text = text.removeprefix("b'").removeprefix('b"').replace("\\n", "\n")
+    return text.split("\n\n", 1)[0].strip()
 
 
 def remote_credentials() -> tuple[str, str] | None:
@@ -106,7 +131,7 @@ def remote_request(client: Any, text: str, accept: str, *, params: Mapping[str, 
         RemoteError: the endpoint answered with an error status, or could not be reached.
     """
     from SPARQLWrapper import GET, POST, POSTDIRECTLY, URLENCODED
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
     client.resetQuery()
     client.setQuery(text)
@@ -129,6 +154,15 @@ def remote_request(client: Any, text: str, accept: str, *, params: Mapping[str, 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SPARQLWrapper warns about what it ignores
             return client.query().response
+    except QueryBadFormed as exc:
+        if update:
+            raise RemoteError(f"{client.endpoint} refused the update: "
+                              f"{_first_lines(str(exc))}") from exc
+        # a 400: the engine cannot read this query (its own limits, say Virtuoso's nesting
+        # depth), although this service's checks passed it; the client's to change, not a
+        # failure of the endpoint
+        raise QuerySyntax(f"the SPARQL engine behind this service refused the query: "
+                          f"{_first_lines(_engine_message(str(exc)))}") from exc
     except SPARQLWrapperException as exc:
         raise RemoteError(f"{client.endpoint} refused the request: {_first_lines(str(exc))}"
                           ) from exc
@@ -256,31 +290,17 @@ class RemoteStore(Store):
         TSV), passed through unparsed; the same row cap as the other stores (one row more asked
         for, counted only when the answer is long enough to hold it, asked again at the cap).
         `SELECT *` is sent with its variables in first-mention order. Other forms, and a SELECT
-        whose own LIMIT goes beyond the cap, are left to `query`."""
-        if media not in RESULT_FORMATS:
+        ending in a VALUES block, are left to `query`."""
+        if media not in PASSED_THROUGH:
             return None
         text, default, named = self._prepare(sparql, bindings, default_graph_uris,
                                              named_graph_uris, base)
         if query_shape(text).form != "SELECT":
             return None
         text = project_star(text, self.variables(text))
-        asked = text
-        if max_rows is not None:
-            top = top_limit(text)
-            if top is None:
-                asked = limit_rows(text, max_rows + 1)
-                if asked == text:
-                    return None
-            elif top > max_rows:
-                return None
-        body = self._read(self._send(asked, media, default, named), media)
-        name = RESULT_FORMATS[media]
-        if (asked is not text and len(body) >= (max_rows + 1) * MIN_ROW_BYTES[name]  # type: ignore[operator]
-                and rows_in(body, name) > max_rows):  # type: ignore[operator]
-            body = self._read(self._send(limit_rows(text, max_rows), media, default, named),  # type: ignore[arg-type]
-                              media)
-            return Answer(with_note(body, name, max_rows), truncated=True)  # type: ignore[arg-type]
-        return Answer(body)
+        return capped_select(text, max_rows, RESULT_FORMATS[media],
+                             lambda asked: _standard(self._read(self._send(asked, media, default,
+                                                                           named), media)))
 
     def _read(self, response: Any, media: str) -> bytes:
         """The body of an answer, within MAX_RESPONSE_BYTES, in the media type asked for."""
