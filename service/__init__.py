@@ -5,6 +5,8 @@
 - `queries`   named analyst queries (/queries)
 - `pages`     the web UI (home, query editor)
 - `meta`      health, VoID/DCAT, OpenAPI, settings, dumps
+- `reports`   the literature map and exports
+- `suggest`   ranked, explained concept suggestions for a work (/suggest)
 
 The built dataset is opened once per app and kept in `app.extensions["ai45kg"]` (a
 `service.backend.Backend`); the service never reasons or validates at request time.
@@ -36,9 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["ai45kg"] = Backend.from_config(app.config)
 
-    from . import admin, meta, pages, queries, reports, resources, sparql
+    from . import admin, meta, pages, queries, reports, resources, sparql, suggest
 
-    for module in (sparql, resources, queries, pages, meta, admin, reports):
+    for module in (sparql, resources, queries, pages, meta, admin, reports, suggest):
         app.register_blueprint(module.bp)
     from .security import install as install_security
 

@@ -73,8 +73,7 @@ def read_records(path: Path, fmt: str | None = None) -> list[Record]:
         fmt = detect_format(path, fmt, data)
         read = read_file(path, fmt, None, data)
     except ImportFailed as exc:
-        raise ReviewFailed(str(exc), exc.problems and [p for p in exc.problems
-                                                       if isinstance(p, Problem)]) from exc
+        raise ReviewFailed(str(exc), []) from exc
     if read.problems:
         raise ReviewFailed(f"{path.name}: cannot suggest for this file:", read.problems)
     if not read.records:
