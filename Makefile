@@ -52,6 +52,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/pip install --quiet "oxigraph==$$($(BIN)/python -c 'import pyoxigraph; print(pyoxigraph.__version__)')"
 	$(BIN)/python benchmarks/bench.py --write $(BENCH_ARGS)
 	$(BIN)/python benchmarks/serving.py --write $(SERVING_ARGS)
+	$(BIN)/python benchmarks/mapping.py --write
 
 # the fuzzers for longer than CI runs them: FUZZ_SCALE times the examples, randomized (failures
 # are kept in .hypothesis/ and replayed first next time), the hostile corpus on both stores
