@@ -59,7 +59,7 @@ class Params:
     """The ranker's weights (benchmarks/mapping.py measures them)."""
 
     name: float = 0.35
-    paper: float = 0.4
+    paper: float = 0.6
     cited: float = 0.15
     imported: float = 0.15
     group: float = 0.2
