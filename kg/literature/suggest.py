@@ -166,6 +166,11 @@ class Token:
 def tokens(text: str) -> list[Token]:
     """The meaningful words of `text`, stemmed, with their place in the text (stop words, single
     letters and numbers dropped; a hyphenated word is its parts)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[Token, ...]:
     stop = _stop_words()
     out: list[Token] = []
     for m in _WORD.finditer(text):
@@ -179,7 +184,7 @@ def tokens(text: str) -> list[Token]:
             if len(folded) > 1 and not folded.isdigit() and folded not in stop:
                 out.append(Token(_stem(folded), start, end))
             start = end + 1
-    return out
+    return tuple(out)
 
 
 def features(text: str) -> list[str]:
@@ -197,6 +202,7 @@ def features(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def _surface(text: str, feature: str) -> str | None:
     """The words of `text` that make `feature`, as `text` writes them."""
     stems = feature.split(" ")
@@ -237,6 +243,7 @@ class Ranker:
                             or [""])
         self.vocabulary: dict[str, int] = self.vectorizer.vocabulary_
         self.idf = self.vectorizer.idf_
+        self.terms = self.vectorizer.get_feature_names_out()
         self.fields = {f: self._field_matrix(FIELD_SOURCES[f]) for f in FIELDS}
         # the works of the `cited` and `import` fields one by one (for the closest one)
         self.items: dict[str, tuple[Any, list[tuple[int, Passage]]]] = {}
@@ -246,9 +253,16 @@ class Ranker:
             matrix = self.vectorizer.transform([p.text for _, p in rows]) if rows else None
             self.items[f] = (matrix, rows)
         # each name as its stems (for "how much of the name the work says")
-        self.names: list[list[tuple[Passage, list[str]]]] = [
-            [(p, [t.stem for t in tokens(p.text)]) for p in c.passages
-             if p.source in FIELD_SOURCES["name"]] for c in self.concepts]
+        # each name as its stems, the phrase they make and the weight of each word
+        self.names: list[list[tuple[Passage, list[str], str, list[float]]]] = []
+        for c in self.concepts:
+            own = []
+            for p in c.passages:
+                if p.source in FIELD_SOURCES["name"]:
+                    stems = [t.stem for t in tokens(p.text)]
+                    own.append((p, stems, f" {' '.join(stems)} ",
+                                [max(self._idf(s), 1.0) for s in stems]))
+            self.names.append(own)
         # the concept's group: a technique's layer (with the layer and its other techniques),
         # else its kind (the governance measures, the threats, ...); words a work shares with a
         # group speak for each of its concepts ("regulation" for the governance measures)
@@ -312,14 +326,13 @@ class Ranker:
         out: list[tuple[float, Passage | None, str]] = []
         for names in self.names:
             best: tuple[float, Passage | None, str] = (0.0, None, "")
-            for passage, stems in names:
-                if not stems:
+            for passage, stems, phrase, weights in names:
+                if not stems or not have.intersection(stems):
                     continue
-                if f" {' '.join(stems)} " in joined:
+                if phrase in joined:
                     share = 1.0
                     found = stems
                 else:
-                    weights = [max(self._idf(s), 1.0) for s in stems]
                     found = [s for s in stems if s in have]
                     share = sum(w for s, w in zip(stems, weights, strict=True)
                                 if s in have) / sum(weights)
@@ -331,32 +344,27 @@ class Ranker:
             out.append(best)
         return out
 
-    def _raw(self, query: Any, spelled: Any, query_stems: list[str]
-             ) -> tuple[Any, dict[str, Any], list[tuple[float, Passage | None, str]]]:
+    def _batch(self, queries: Any, spelled: Any) -> dict[str, Any]:
+        """The similarities of every work (rows) with every concept (columns), per field."""
         import numpy as np
 
         p = self.params
-        sims: dict[str, Any] = {}
-        sims["paper"] = np.asarray((self.fields["paper"] @ query.T).todense()).ravel()
+        sims: dict[str, Any] = {
+            "paper": (queries @ self.fields["paper"].T).toarray(),
+            "spelling": (spelled @ self.spelled.T).toarray(),
+            "group": (queries @ self.groups.T).toarray()[:, self.group_of],
+        }
         for f in ("cited", "import"):
-            together = np.asarray((self.fields[f] @ query.T).todense()).ravel()
-            closest = np.zeros(len(self.concepts))
+            together = (queries @ self.fields[f].T).toarray()
+            closest = np.zeros_like(together)
             matrix, rows = self.items[f]
             if matrix is not None:
-                each = np.asarray((matrix @ query.T).todense()).ravel()
-                for k, (i, _) in enumerate(rows):
-                    if each[k] > closest[i]:
-                        closest[i] = each[k]
+                each = (queries @ matrix.T).toarray()
+                owners = np.array([i for i, _ in rows])
+                for i in np.unique(owners):
+                    closest[:, i] = each[:, owners == i].max(axis=1)
             sims[f] = p.closest * closest + (1 - p.closest) * together
-        names = self._name_scores(query_stems)
-        sims["name"] = np.array([n[0] for n in names])
-        sims["spelling"] = np.asarray((self.spelled @ spelled.T).todense()).ravel()
-        group = np.asarray((self.groups @ query.T).todense()).ravel()
-        sims["group"] = group[self.group_of]
-        score = (p.name * sims["name"] + p.paper * sims["paper"] + p.cited * sims["cited"]
-                 + p.imported * sims["import"] + p.group * sims["group"]
-                 + p.spelling * sims["spelling"])
-        return score, sims, names
+        return sims
 
     def rank(self, work: Work, top: int | None = 5, *, explain: bool = True) -> list[Suggestion]:
         """The concepts for `work`, best first (only those with a score above 0)."""
@@ -364,16 +372,23 @@ class Ranker:
 
     def rank_many(self, works: Sequence[Work], top: int | None = 5, *,
                   explain: bool = True) -> list[list[Suggestion]]:
+        """The concepts for each of `works`, in their order (one batch of matrix products)."""
+        import numpy as np
+
         if not works:
             return []
+        p = self.params
         texts = [w.text() for w in works]
         queries = self.vectorizer.transform(texts)
-        spelled = self.spelling.transform(texts)
+        batch = self._batch(queries, self.spelling.transform(texts))
         out = []
         for n, text in enumerate(texts):
-            query = queries[n]
-            stems = [t.stem for t in tokens(text)]
-            score, sims, names = self._raw(query, spelled[n], stems)
+            names = self._name_scores([t.stem for t in tokens(text)])
+            sims = {f: batch[f][n] for f in batch}
+            sims["name"] = np.array([x[0] for x in names])
+            score = (p.name * sims["name"] + p.paper * sims["paper"] + p.cited * sims["cited"]
+                     + p.imported * sims["import"] + p.group * sims["group"]
+                     + p.spelling * sims["spelling"])
             final, via = self._roll_up(score)
             order = sorted((i for i in range(len(self.concepts)) if final[i] > 1e-9),
                            key=lambda i: (-round(float(final[i]), 6), self.concepts[i].iri))
@@ -384,7 +399,7 @@ class Ranker:
                 c = self.concepts[i]
                 s = Suggestion(c.iri, c.label, c.kind, round(float(final[i]), 3))
                 if explain:
-                    s.why = self._reasons(i, via, query, sims, names, text)
+                    s.why = self._reasons(i, via, queries[n], sims, names, text)
                 suggestions.append(s)
             out.append(suggestions)
         return out
@@ -426,7 +441,7 @@ class Ranker:
             reasons.append((p.name * share, Reason(self._shown(found, name.text, text),
                                                    name.source, name.text)))
         qcols = {int(j): float(v) for j, v in zip(query.indices, query.data, strict=True)}
-        terms = self.vectorizer.get_feature_names_out()
+        terms = self.terms
         weights = {"paper": p.paper, "cited": p.cited, "import": p.imported}
         c = self.concepts[i]
         for f, weight in weights.items():
