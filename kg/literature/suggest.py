@@ -17,13 +17,24 @@ hyphenated words also joined ("fine-tuning" ~ "finetuned"), an acronym's plural 
 - `cited`: the titles (and known abstracts) of the works the paper cites for it: the cosine with
   the closest one and with all of them together;
 - `import`: the works analysts confirmed for it in imports, in the same way; so every confirmed
-  mapping makes the next suggestions better.
+  mapping makes the next suggestions better;
+- `group`: the words it shares with its group (a technique's layer with the layer's other
+  techniques; else its kind: the governance measures, the threats, ...): "regulation" speaks
+  for every governance measure;
+- `spelling`: character 4- and 5-grams of the whole profile, for the words stems miss
+  ("Reflexion" ~ "reflection").
 
-The score is the weighted sum of the fields' similarities, between 0 and 1. Then the taxonomy's
-structure: a sub-kind's score counts, discounted, for its technique (a work on RLHF also supports
-Learning from X Feedback: "via its sub-kind ..."), and a technique's for its layer. The ranking is
-deterministic (ties by IRI). A suggestion is an interpretation, never a fact of the graph: it is
-shown, exported for review, and enters the graph only when an analyst imports it.
+Words are weighed by their rarity over the concepts (each profile one document), so words that
+many concepts share ("model", "large language models") count little. Before that, each concept's
+passages of the paper are made its own: the names of other concepts are left out of them, and a
+passage that a technique shares with its sub-kind belongs to the sub-kind.
+
+The score is the weighted sum of the fields' similarities (Params), between 0 and 1. Then the
+taxonomy's structure: a sub-kind's score counts, discounted, for its technique (a work on RLHF
+also supports Learning from X Feedback: "via sub-kind ..."), and a technique's for its layer.
+The ranking is deterministic (ties by IRI). A suggestion is an interpretation, never a fact of
+the graph: it is shown, exported for review, and enters the graph only when an analyst imports
+it.
 """
 
 from __future__ import annotations
