@@ -79,6 +79,16 @@ def test_leaving_a_work_out_removes_its_title_everywhere(profiles: Profiles) -> 
 # --------------------------------------------------------------------------- the ranker
 
 
+def test_the_search_vocabulary_finds_a_concept_and_says_so(ranker: Ranker) -> None:
+    """"Superposition" is not a word of the paper: the project's search vocabulary maps it to
+    Mechanistic Interpretability, and the reason names the vocabulary as its source."""
+    (first,) = ranker.rank(Work("Toy Models of Superposition"), 1)
+    assert first.concept == str(AI45R) + "technique/mechanistic-interpretability"
+    assert [(r.match, r.source) for r in first.why if r.source == "vocabulary"] == [
+        ("Superposition", "vocabulary")]
+    assert "the project's search vocabulary" in str(first.why[0])
+
+
 def test_words_are_stemmed_paired_and_joined() -> None:
     assert features("Fine-tuning LLMs") == ["fine", "tune", "llm", "fine tune", "tune llm",
                                             "finetun"]
@@ -92,7 +102,7 @@ def test_words_are_stemmed_paired_and_joined() -> None:
     ("Deep Reinforcement Learning from Human Preferences",
      ["technique/rlhf", "technique/learning-from-x-feedback", "technique/rlaif"]),
     ("Red Teaming Language Models to Reduce Harms",
-     ["practice/red-teaming", "threat/adversarial-attacks", "technique/adversarial-training"]),
+     ["practice/red-teaming", "technique/adversarial-training", "threat/adversarial-attacks"]),
     ("AI Deception: A Survey of Examples, Risks, and Potential Solutions", ["risk/deception"]),
     ("Mastering Diverse Domains through World Models",
      ["technique/mental-models", "layer/reflectable"]),

@@ -6,6 +6,10 @@ A concept's profile holds, each passage with where it comes from:
 
 - its names: the label and the other names the paper prints (rdfs:label, skos:prefLabel,
   skos:altLabel), and the project's search names (skos:hiddenLabel: "RLHF", "SFT");
+- the project's search vocabulary (vocabulary.csv, beside this module): the words the AI-safety
+  literature uses for it ("circuits", "superposition" for Mechanistic Interpretability). These
+  are the project's, not the paper's, and never enter the graph: they only help the ranker
+  find a concept in a title, and a reason that rests on one says so;
 - the paper's words about it: ai45:definedAs, ai45:includes, ai45:ensures, ai45:requirement, the
   verbatim quotes of the evidence of statements about it (`owl:annotatedSource` the concept), and
   the anchor text of each citation group that supports it; and the project's definition
@@ -39,7 +43,9 @@ from ..text import collapse_ws
 
 #: the file of dist/ that holds the profiles of a build
 PROFILES_FILE = "suggest-profiles.json"
-PROFILES_VERSION = 1
+PROFILES_VERSION = 2
+#: the project's search vocabulary: concept (its IRI after the resource prefix), term
+VOCABULARY = Path(__file__).with_name("vocabulary.csv")
 #: the kinds of concept a work is mapped onto (the first segment of the concept's IRI): the
 #: techniques (with their sub-kinds), layers, levels, governance measures, threats and current
 #: safety practices the report covers, and the red-line risks and safety lines of section 2,
@@ -56,10 +62,11 @@ class Passage:
     """One text of a profile and where it comes from.
 
     `source` is one of: "name" (a name the paper prints), "search name" (the project's
-    skos:hiddenLabel), "definition" (the project's skos:definition), "paper" (the paper's words:
-    a statement, a quote or a citation's anchor text; `where` is the section), "cited work" (the
-    title or abstract of a work the paper cites for the concept; `work` is its IRI) and "import"
-    (a work an analyst mapped to it; `where` is the import's name)."""
+    skos:hiddenLabel), "vocabulary" (the project's search vocabulary), "definition" (the
+    project's skos:definition), "paper" (the paper's words: a statement, a quote or a
+    citation's anchor text; `where` is the section), "cited work" (the title or abstract of a
+    work the paper cites for the concept; `work` is its IRI) and "import" (a work an analyst
+    mapped to it; `where` is the import's name)."""
 
     text: str
     source: str
@@ -132,6 +139,17 @@ def _english(values: Iterable[object]) -> list[str]:
                    and (v.language or "en").lower().startswith("en") and _text(v)})
 
 
+def load_vocabulary(path: Path = VOCABULARY) -> dict[str, list[str]]:
+    """Concept IRI -> its search terms, in the file's order."""
+    import csv
+
+    out: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            out.setdefault(str(AI45R) + row["concept"].strip(), []).append(row["term"].strip())
+    return out
+
+
 def build_profiles(ds: Dataset, content_hash: str = "") -> Profiles:
     """The profile of every concept of MAPPING_KINDS in a built dataset (stated graphs and the
     analysts' imports; the inferred graph is left out: roll-ups are the ranker's job)."""
@@ -183,6 +201,7 @@ def build_profiles(ds: Dataset, content_hash: str = "") -> Profiles:
                     for a in _english(g.objects(work, DCTERMS.abstract))]  # type: ignore
         return out
 
+    vocabulary = load_vocabulary()
     profiles = []
     for c in concepts:
         label = (_english(stated.objects(c, RDFS.label))
@@ -194,6 +213,8 @@ def build_profiles(ds: Dataset, content_hash: str = "") -> Profiles:
         passages += [Passage(n, "name") for n in sorted(printed)]
         passages += [Passage(n, "search name")
                      for n in _english(stated.objects(c, SKOS.hiddenLabel)) if n not in printed]
+        passages += [Passage(t, "vocabulary") for t in vocabulary.get(str(c), [])
+                     if t not in printed]
         passages += [Passage(d, "definition") for d in _english(stated.objects(c, SKOS.definition))]
         seen: set[str] = set()
         for p in PAPER_STATEMENTS:

@@ -55,11 +55,12 @@ FIELDS = ("name", "paper", "cited", "import")
 #: what a name's words count, found apart rather than as the name
 SCATTERED = 0.6
 #: the sources of the passages of each field (kg.literature.profiles.Passage.source)
-FIELD_SOURCES = {"name": ("name", "search name"), "paper": ("paper", "definition"),
+FIELD_SOURCES = {"name": ("name", "search name", "vocabulary"), "paper": ("paper", "definition"),
                  "cited": ("cited work",), "import": ("import",)}
 #: how a reason names where its words come from
 SOURCE_NAMES = {
     "name": "the concept's name", "search name": "a name the project gives it",
+    "vocabulary": "the project's search vocabulary",
     "definition": "its definition", "paper": "the paper", "cited work": "a work the paper cites",
     "import": "a work an analyst mapped to it",
 }
