@@ -40,12 +40,13 @@ def source_files() -> dict[URIRef, list[Path]]:
 
 
 def all_source_paths() -> list[Path]:
-    """Every project file whose change makes the build out of date (data, shapes, ontology);
+    """Every project file whose change makes the build out of date (data, shapes, ontology,
+    the search vocabulary of the suggestions' profiles);
     the analyst imports are not listed (they may live outside the project) but are part of
     `sources_digest()`."""
     imported = set(import_files())
     files = [p for group in source_files().values() for p in group if p not in imported]
-    return sorted({*files, paths.SHAPES_FILE})
+    return sorted({*files, paths.SHAPES_FILE, paths.VOCABULARY_FILE})
 
 
 def sources_digest(files: Iterable[Path] | None = None) -> str:

@@ -23,6 +23,8 @@ FRAMEWORK_FILE = DATA_DIR / "framework.ttl"
 PAPER_FILE = DATA_DIR / "paper.ttl"
 BIBLIOGRAPHY_FILE = DATA_DIR / "bibliography.ttl"
 QUERIES_DIR = ROOT / "queries"
+#: the project's search vocabulary, read into the concept profiles of `ai45kg suggest`
+VOCABULARY_FILE = Path(__file__).resolve().parent / "literature" / "vocabulary.csv"
 #: the two texts of the paper (present in CI beside the repository, never committed)
 PAPER_TEXT_DIR = Path(os.environ.get("AI45_PAPER_DIR", ROOT.parent / "shared" / "paper"))
 

@@ -37,6 +37,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.graph import Graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from .. import paths
 from ..concepts import kind_of
 from ..namespaces import AI45, AI45R, GRAPH_IMPORT_PREFIX, GRAPH_INFERRED
 from ..text import collapse_ws
@@ -45,7 +46,7 @@ from ..text import collapse_ws
 PROFILES_FILE = "suggest-profiles.json"
 PROFILES_VERSION = 2
 #: the project's search vocabulary: concept (its IRI after the resource prefix), term
-VOCABULARY = Path(__file__).with_name("vocabulary.csv")
+VOCABULARY = paths.VOCABULARY_FILE
 #: the kinds of concept a work is mapped onto (the first segment of the concept's IRI): the
 #: techniques (with their sub-kinds), layers, levels, governance measures, threats and current
 #: safety practices the report covers, and the red-line risks and safety lines of section 2,
