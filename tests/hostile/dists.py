@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import pyoxigraph
 from pyoxigraph import RdfFormat
 
+from ai45kg.kg.build import is_up_to_date
+from ai45kg.kg.literature.profiles import PROFILES_FILE
 from ai45kg.kg.load import sources_digest
 from ai45kg.kg.namespaces import PREFIXES
 
@@ -55,6 +58,11 @@ def derive_dist(source: Path, target: Path, *,
                     built=datetime.now(UTC).isoformat(timespec="seconds"),
                     sources_digest=sources_digest())
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    # the suggestions' profiles of the source build: without them the build is incomplete, and
+    # `ai45kg serve` would rebuild the whole graph over this one
+    shutil.copyfile(source / PROFILES_FILE, target / PROFILES_FILE)
+    if not is_up_to_date(target):  # a server given it would rebuild and serve another dataset
+        raise RuntimeError(f"{target} is not a complete build of the current sources")
     return target
 
 
