@@ -4,7 +4,8 @@
 - `resources` linked data: /id/..., /ontology, /graph/...
 - `queries`   named analyst queries (/queries)
 - `pages`     the web UI (home, query editor)
-- `meta`      health, VoID/DCAT, OpenAPI, settings, dumps
+- `health`    /health (answered in front of Flask by its middleware: monitors poll it)
+- `meta`      VoID/DCAT, OpenAPI, settings, dumps
 - `reports`   the literature map and exports
 - `suggest`   ranked, explained concept suggestions for a work (/suggest)
 
@@ -38,9 +39,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["ai45kg"] = Backend.from_config(app.config)
 
-    from . import admin, meta, pages, queries, reports, resources, sparql, suggest
+    from . import admin, health, meta, pages, queries, reports, resources, sparql, suggest
 
-    for module in (sparql, resources, queries, pages, meta, admin, reports, suggest):
+    for module in (sparql, resources, queries, pages, health, meta, admin, reports, suggest):
         app.register_blueprint(module.bp)
     from .security import install as install_security
 
@@ -50,4 +51,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     backend = app.extensions["ai45kg"]
     app.wsgi_app = CacheMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, lambda: (backend.cache, backend.content_hash))
+    app.wsgi_app = health.HealthMiddleware(app.wsgi_app, app)  # type: ignore[method-assign]
     return app

@@ -45,6 +45,7 @@ import multiprocessing
 import os
 import queue
 import resource
+import select
 import signal
 import socket
 import sys
@@ -597,6 +598,11 @@ class _Worker:
         self.graphs = list(payload)
         self.ready = True
 
+    def exited(self) -> bool:
+        """Whether the process has ended: a poll of its sentinel (is_alive() builds a selector
+        each time; this runs for every query and health check)."""
+        return bool(_ended([self]))
+
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
@@ -608,6 +614,23 @@ class _Worker:
         allocate memory aborts the process rather than raise MemoryError."""
         self.process.join(timeout=2)
         return self.process.exitcode == -signal.SIGABRT
+
+
+def _ended(workers: list[_Worker]) -> list[_Worker]:
+    """The workers whose process has ended, by one poll(2) of their sentinels (a sentinel
+    becomes readable when its process ends)."""
+    poller = select.poll()
+    by_fd: dict[int, _Worker] = {}
+    ended: list[_Worker] = []
+    for worker in workers:
+        try:
+            fd = worker.process.sentinel
+        except ValueError:  # the Process object was closed: long gone
+            ended.append(worker)
+            continue
+        by_fd[fd] = worker
+        poller.register(fd, select.POLLIN)
+    return ended + [by_fd[fd] for fd, _ in poller.poll(0)]
 
 
 class WorkerPool:
@@ -684,7 +707,7 @@ class WorkerPool:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty as exc:
                 raise PoolBusy() from exc
-            if worker.ready and not worker.process.is_alive():
+            if worker.ready and worker.exited():
                 # died while idle (killed from outside, say): replace it, take another
                 self._retire(worker, replace=True)
                 continue
@@ -759,7 +782,8 @@ class WorkerPool:
         with self._lock:
             workers = list(self._all)
             closed = self._closed
-        alive = [w for w in workers if w.process.is_alive()]
+        ended = _ended(workers)
+        alive = [w for w in workers if w not in ended]
         # a worker that died before it was ever used most likely failed to load the dataset;
         # one that died after (killed, out of memory) is replaced by the next query
         failed = [w for w in workers if not w.ready and w not in alive]

@@ -1,4 +1,4 @@
-"""What the service says about itself and its dataset: /health, the VoID + DCAT description at
+"""What the service says about itself and its dataset: the VoID + DCAT description at
 /.well-known/void, the dumps under /download/, the /data page, /settings.json, and the OpenAPI 3
 description at /openapi.json (with its readable form at /api).
 
@@ -224,34 +224,6 @@ def download(filename: str) -> Response:
         etag=f"{backend.content_hash}-{filename}" if backend.content_hash else True,
         max_age=300,
     )
-    return response
-
-
-@bp.get("/health")
-def health() -> Response:
-    """Whether the service can answer queries, and which dataset it serves."""
-    backend = current_app.extensions["ai45kg"]
-    counts = backend.manifest.get("triples", {})
-    payload: dict[str, Any] = {
-        "status": "ok",
-        "content_hash": backend.content_hash,
-        "triples": sum(int(v) for v in counts.values()),
-        "graphs": len(counts),
-        "store": backend.store_kind,
-        "built": backend.manifest.get("built"),
-    }
-    status = 200
-    # the workers' state, not a query: a health check must not queue behind busy workers (a
-    # load balancer would then take a busy server for a dead one)
-    workers = backend.status()
-    payload["workers"] = {k: workers[k] for k in ("size", "alive", "idle")}
-    if workers["problem"]:
-        payload["status"] = "unavailable"
-        payload["error"] = f"the query workers cannot serve: {workers['problem']}"
-        status = 503
-    response = jsonify(payload)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

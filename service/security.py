@@ -175,17 +175,33 @@ def _origins_setting() -> str:
     return str(current_app.config.get("CORS_ORIGINS", "*") or "")
 
 
-def _decorate(response: Response) -> Response:
-    setting = _origins_setting()
-    origin = allowed_origin(request.headers.get("Origin"), setting)
-    if origin is not None:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+#: what every response gets, whatever its type
+BASE_HEADERS = [("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin")]
+
+
+def cors_headers(origin: str | None, setting: str) -> list[tuple[str, str]]:
+    """The CORS headers of a response to a request from `origin`, under the CORS_ORIGINS
+    `setting` (with `Vary: Origin` when the answer depends on the origin)."""
+    headers = []
+    allowed = allowed_origin(origin, setting)
+    if allowed is not None:
+        headers += [("Access-Control-Allow-Origin", allowed),
+                    ("Access-Control-Expose-Headers", EXPOSED_HEADERS)]
     if setting.strip() not in ("", "*"):
-        response.vary.add("Origin")
+        headers.append(("Vary", "Origin"))
+    return headers
+
+
+def _decorate(response: Response) -> Response:
+    for name, value in cors_headers(request.headers.get("Origin"), _origins_setting()):
+        if name == "Vary":
+            response.vary.add(value)
+        else:
+            response.headers[name] = value
     response.headers.pop("Access-Control-Allow-Credentials", None)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    for name, value in BASE_HEADERS:
+        response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         policy = current_app.config.get("CONTENT_SECURITY_POLICY")
         if policy:

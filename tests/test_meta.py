@@ -1,5 +1,6 @@
-"""What the service says about itself (service/meta.py): /health, the VoID + DCAT description,
-the dumps, the /data page, /settings.json, and an OpenAPI description true to the url map."""
+"""What the service says about itself (service/meta.py, service/health.py): /health, the VoID
++ DCAT description, the dumps, the /data page, /settings.json, and an OpenAPI description true
+to the url map."""
 
 from __future__ import annotations
 
@@ -44,6 +45,57 @@ def test_health(client: FlaskClient, app: Flask) -> None:
     assert doc["triples"] == sum(manifest(app)["triples"].values())
     assert doc["store"] == "memory"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def routed_health(app: Flask, path: str, **kwargs: object) -> object:
+    """The answer of the Flask route itself, past HealthMiddleware (which answers first)."""
+    with app.test_request_context(path, **kwargs):  # type: ignore[arg-type]
+        response = app.full_dispatch_request()
+    return response
+
+
+@pytest.mark.parametrize("setting, origin", [
+    ("*", None), ("*", "https://a.example"), ("https://a.example", "https://a.example"),
+    ("https://a.example", "https://b.example"), ("", "https://a.example")])
+def test_health_in_front_of_flask_answers_as_the_route_would(
+        client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch, setting: str,
+        origin: str | None) -> None:
+    """Monitors poll /health, so HealthMiddleware answers it before Flask: with exactly the
+    status, body and headers of the route, CORS and security headers included."""
+    monkeypatch.setitem(app.config, "CORS_ORIGINS", setting)
+    headers = {"Origin": origin} if origin else {}
+    edge = client.get("/health", headers=headers)
+    routed = routed_health(app, "/health", headers=headers)
+    assert edge.status_code == routed.status_code == 200  # type: ignore[attr-defined]
+    assert edge.data == routed.data  # type: ignore[attr-defined]
+    assert sorted(edge.headers.items()) == sorted(routed.headers.items())  # type: ignore[attr-defined]
+    allowed = {"*": "*", "https://a.example": origin if origin == "https://a.example" else None,
+               "": None}[setting]
+    assert edge.headers.get("Access-Control-Allow-Origin") == allowed
+    assert edge.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_health_head_and_other_methods(client: FlaskClient) -> None:
+    head = client.head("/health")
+    assert head.status_code == 200
+    assert head.data == b""
+    assert int(head.headers["Content-Length"]) == len(client.get("/health").data)
+    post = client.post("/health")  # past the middleware: Flask's 405, with what is allowed
+    assert post.status_code == 405
+    assert set(post.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_health_reports_workers_that_cannot_serve(app: Flask, client: FlaskClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = app.extensions["ai45kg"]
+    real = backend.status()
+    monkeypatch.setattr(backend, "status", lambda: {**real, "problem": "they exited"})
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.headers["Cache-Control"] == "no-store"
+    doc = response.get_json()
+    assert doc["status"] == "unavailable"
+    assert doc["error"] == "the query workers cannot serve: they exited"
 
 
 # --------------------------------------------------------------------------- VoID / DCAT
