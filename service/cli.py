@@ -402,7 +402,7 @@ def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build
               "edit it, then `ai45kg import` it as it is.")
 @click.option("--accept-above", type=click.FloatRange(0, 1), default=None,
               help="The score from which a suggestion is filled in the review CSV (default "
-              "0.3).")
+              "0.4).")
 @click.option("--input-format", type=click.Choice(list(FORMAT_NAMES)), default=None,
               help="Format of FILE (default: from its extension, and for .json its content).")
 @click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")

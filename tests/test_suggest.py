@@ -229,6 +229,11 @@ def test_the_review_csv_fills_in_confident_suggestions(built_dist: Path, works_c
     assert [(r["techniques"], r["concepts"]) for r in rows] == [
         ("", "watermarking"), ("Machine Unlearning", ""), ("", "")]
     assert rows[0]["scores"].startswith("watermarking: 0.")
+    from ai45kg.kg.literature.review import DEFAULT_ACCEPT
+
+    filled = [float(part.rsplit(":", 1)[1]) for r in rows if r["scores"]
+              for part in r["scores"].split(";")]
+    assert filled and min(filled) >= DEFAULT_ACCEPT  # the default threshold
     assert rows[0]["why"].startswith("watermarking: “")
     assert rows[0]["alternatives"].count(":") == 4  # the other four of the top five
     assert rows[0]["abstract"].startswith("We propose a watermarking framework")
