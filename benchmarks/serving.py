@@ -11,7 +11,8 @@ Ctrl-C or an error):
 - `ai45kg serve` with the Oxigraph store (the default), benchmarks/http_bench.py's server
   (ai45kg serve's own granian setup, plus a /hello route), default settings;
 - a private Virtuoso 7 (ci/virtuoso/start: its own ports, data directory and password) loaded
-  with `ai45kg push`, and `ai45kg serve` with STORE=remote in front of it;
+  with `ai45kg push`, and `ai45kg serve` with STORE=remote in front of it (twice: with the
+  default 2 query workers, and with REMOTE_WORKERS, to show whether their number is the limit);
 - `oxigraph serve-read-only` (the server binary of the `oxigraph` PyPI wheel, from the venv)
   on a store that `oxigraph load` built from the same build, with the default graph holding the
   union of the named graphs, as ai45kg's Oxigraph store does.
@@ -88,6 +89,8 @@ NAMED = "techniques-for-level"
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 SLOW_COUNTS = (64, 512)
 SEQUENTIAL = 200
+#: the query workers of the second remote-store server (the default is 2)
+REMOTE_WORKERS = 8
 #: the targets the bars compare: their disturbed runs are run again first
 BAR_TARGETS = ("hello", "health", "named-cached", "adhoc-cached", "adhoc-new", "virtuoso",
                "remote-new")
@@ -691,7 +694,7 @@ def run(args: argparse.Namespace, fleet: Fleet) -> list[str]:
     serve = [sys.executable, str(BENCH_DIR / "http_bench.py"), "--serve"]
 
     log("starting the bare hello app, ai45kg serve (Oxigraph) and Oxigraph server")
-    for name in ("hello", "ai45kg", "ai45kg-remote", "oxigraph", "virtuoso"):
+    for name in ("hello", "ai45kg", "ai45kg-remote", "ai45kg-remote8", "oxigraph", "virtuoso"):
         fleet.ports[name] = free_port()
     fleet.start("hello", [sys.executable, str(Path(__file__).resolve()), "--serve-hello",
                           str(fleet.ports["hello"])],
@@ -708,6 +711,11 @@ def run(args: argparse.Namespace, fleet: Fleet) -> list[str]:
         fleet.ports["virtuoso"] = urllib.parse.urlsplit(endpoint).port or 80
         fleet.start("ai45kg-remote", [*serve, str(fleet.ports["ai45kg-remote"])],
                     {**base_env, "AI45_STORE": "remote", "AI45_ENDPOINT": endpoint})
+        # the same with more query workers: a remote store's workers wait on the network, one
+        # request to the engine each, so their number caps the throughput (not the bar's row)
+        fleet.start("ai45kg-remote8", [*serve, str(fleet.ports["ai45kg-remote8"])],
+                    {**base_env, "AI45_STORE": "remote", "AI45_ENDPOINT": endpoint,
+                     "AI45_QUERY_WORKERS": str(REMOTE_WORKERS)})
     for name, process in fleet.procs.items():
         port = fleet.ports[name]
         try:
@@ -752,6 +760,10 @@ def run(args: argparse.Namespace, fleet: Fleet) -> list[str]:
         Target("9", "remote-new", "the same new texts, ai45kg serve (remote, in front of Virtuoso)",
                "ai45kg-remote+virtuoso", url["ai45kg-remote"] + "/sparql", accept, True,
                "" if have_wrk and endpoint else no_wrk if endpoint else
+               "not run: no Virtuoso"),
+        Target("9b", "remote8-new", f"the same, ai45kg serve (remote) with QUERY_WORKERS="
+               f"{REMOTE_WORKERS}", "ai45kg-remote8+virtuoso", url["ai45kg-remote8"] + "/sparql",
+               accept, True, "" if have_wrk and endpoint else no_wrk if endpoint else
                "not run: no Virtuoso"),
     ]
     # same answers everywhere: the row count of one new text at each SPARQL endpoint
