@@ -459,7 +459,8 @@ def store_options(config: Mapping[str, Any]) -> dict[str, Any]:
     """The options of `kg.stores.open_store` for the store the settings choose."""
     kind = config.get("STORE") or "memory"
     if kind == "oxigraph":
-        return {"store_path": str(config.get("STORE_PATH") or "")}
+        return {"store_path": str(config.get("STORE_PATH") or ""),
+                "memory_quads": int(config.get("STORE_IN_MEMORY_QUADS", 0) or 0)}
     if kind == "remote":
         timeout_s = int(config.get("QUERY_TIMEOUT_MS", 10_000)) / 1000.0 + 5.0
         return {"endpoint": str(config.get("ENDPOINT") or ""), "timeout_s": timeout_s,

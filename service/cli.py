@@ -173,6 +173,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, dist: str | None, store
     directory = _ensure_built(_dist(dist))
     config = resolve_config({"store": store, "endpoint": endpoint, "store_path": store_path,
                              "dist": str(directory)})
+    config["STORE_IN_MEMORY_QUADS"] = 0  # one query: the copy into memory would cost more
     try:
         backend = Backend(directory, store=config["STORE"], query_workers=0, max_rows=1_000_000,
                           store_options=store_options(config))

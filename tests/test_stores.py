@@ -429,6 +429,44 @@ def test_oxigraph_store_is_loaded_once_and_reopened(built_dist: Path, tmp_path: 
     assert time.perf_counter() - started < 60
 
 
+COPY_CHECKS = [
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    "PREFIX ai45: <https://w3id.org/ai45/ontology#>\n"
+    "SELECT DISTINCT ?c ?label ?scheme WHERE { ?c a ai45:FrameworkConcept ; skos:prefLabel "
+    "?label ; skos:inScheme/skos:prefLabel ?scheme } ORDER BY ?label ?c ?scheme",
+    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/ai45/graph/ontology> { ?s ?p ?o "
+    "FILTER(!isBlank(?s) && !isBlank(?o)) } }",
+]
+
+
+def test_a_small_build_is_queried_from_an_in_memory_copy(built_dist: Path,
+                                                         tmp_path: Path) -> None:
+    """STORE_IN_MEMORY_QUADS: a build of at most that many quads is copied into memory, one
+    more is not; the copy answers exactly as the store on disk."""
+    disk = OxigraphStore(built_dist, tmp_path)
+    quads = json.loads((disk.path / STORE_MARKER).read_text())["quads"]
+    copy = OxigraphStore(built_dist, tmp_path, memory_quads=quads)
+    over = OxigraphStore(built_dist, tmp_path, memory_quads=quads - 1)
+    assert (disk.in_memory, copy.in_memory, over.in_memory) == (False, True, False)
+    assert len(copy.store) == len(disk.store) == 2 * quads  # the named graphs and their union
+    for text in COPY_CHECKS:
+        media = ("application/n-triples" if text.startswith("CONSTRUCT")
+                 else "application/sparql-results+json")
+        on_disk, in_memory = disk.answer(text, media), copy.answer(text, media)
+        assert on_disk is not None and in_memory is not None
+        if text.startswith("CONSTRUCT"):
+            assert sorted(on_disk.body.splitlines()) == sorted(in_memory.body.splitlines())
+        else:
+            assert on_disk.body == in_memory.body
+    default = Backend.from_config({"DIST": str(built_dist), "QUERY_WORKERS": 0,
+                                   "STORE": "oxigraph", "STORE_PATH": str(tmp_path),
+                                   "STORE_IN_MEMORY_QUADS": 500_000})
+    with default:
+        assert default._executor._store.in_memory is True  # type: ignore[attr-defined]
+
+
 def test_a_half_loaded_store_is_never_opened(built_dist: Path, tmp_path: Path) -> None:
     path = oxigraph_path(built_dist, tmp_path)
     path.mkdir(parents=True)

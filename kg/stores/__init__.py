@@ -55,7 +55,9 @@ def open_store(kind: str, dist: Path, **options: Any) -> Store:
     """Open the store named by the STORE setting (`--store`).
 
     Options: `store_path` (oxigraph: the directory under which stores live, default
-    `.oxigraph/` beside dist), `endpoint` and `timeout_s` (remote).
+    `.oxigraph/` beside dist), `memory_quads` (oxigraph: query an in-memory copy of a build
+    of at most this many quads; 0, the default: the store on disk), `endpoint` and
+    `timeout_s` (remote).
 
     Raises:
         ValueError: an unknown kind.
@@ -64,7 +66,8 @@ def open_store(kind: str, dist: Path, **options: Any) -> Store:
     if kind == "memory":
         return MemoryStore(dist)
     if kind == "oxigraph":
-        return OxigraphStore(dist, options.get("store_path") or None)
+        return OxigraphStore(dist, options.get("store_path") or None,
+                             memory_quads=int(options.get("memory_quads") or 0))
     if kind == "remote":
         return RemoteStore(dist, str(options.get("endpoint") or ""),
                            timeout_s=float(options.get("timeout_s") or 60.0),

@@ -1,5 +1,5 @@
 """`OxigraphStore`: pyoxigraph, embedded and persistent, opened read-only on a store that
-`kg.stores.oxigraph_load` prepared."""
+`kg.stores.oxigraph_load` prepared (and copied into memory when the build is small)."""
 
 from __future__ import annotations
 
@@ -61,12 +61,19 @@ def oxigraph_syntax(exc: SyntaxError, text: str) -> QuerySyntax:
 
 class OxigraphStore(Store):
     """The build in an Oxigraph store on disk, opened read-only (any number of processes may
-    read it at once). The default graph is the union of the named graphs."""
+    read it at once). The default graph is the union of the named graphs.
+
+    With `memory_quads`, a build of at most that many quads is copied from the store on disk
+    into an in-memory Oxigraph store when opened, and queried there: Oxigraph evaluates from
+    memory three to four times faster than from its on-disk store (RocksDB), which on a small
+    build is most of a query's time, at the cost of a copy per process (about 0.3 s and 10 MB
+    resident, 35 MB at the peak, for the paper's 33,000 quads)."""
 
     name = "oxigraph"
     federates = True  # Oxigraph evaluates SERVICE with its own HTTP client
 
-    def __init__(self, dist: Path, store_path: str | Path | None = None) -> None:
+    def __init__(self, dist: Path, store_path: str | Path | None = None,
+                 memory_quads: int = 0) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
@@ -82,6 +89,12 @@ class OxigraphStore(Store):
             self.store = ox.Store.read_only(str(self.path))
         with contextlib.suppress(OSError):
             os.utime(self.path / STORE_MARKER)  # most recently used: kept by _prune_stores
+        #: whether queries run on an in-memory copy (`memory_quads`)
+        self.in_memory = 0 < int(marker.get("quads", 0) or 0) <= memory_quads
+        if self.in_memory:
+            copy = ox.Store()
+            copy.bulk_extend(self.store.quads_for_pattern(None, None, None, None))
+            self.store = copy
         self._hash = str(marker["content_hash"])
         self._graphs = [URIRef(g) for g in marker.get("graphs", [])]
         self._originals: dict[tuple[Node, Node, int], list[Literal]] | None = None
