@@ -544,7 +544,10 @@ def test_remote_answers_only_from_the_projects_graphs(backend: Backend, remote: 
 
 def test_store_options_follow_the_settings() -> None:
     assert store_options({"STORE": "memory"}) == {}
-    assert store_options({"STORE": "oxigraph", "STORE_PATH": "/x"}) == {"store_path": "/x"}
+    assert store_options({"STORE": "oxigraph", "STORE_PATH": "/x"}) == {"store_path": "/x",
+                                                                         "memory_quads": 0}
+    assert store_options({"STORE": "oxigraph", "STORE_IN_MEMORY_QUADS": 9}) == {
+        "store_path": "", "memory_quads": 9}
     remote = store_options({"STORE": "remote", "ENDPOINT": "http://e/sparql",
                             "QUERY_TIMEOUT_MS": 2000, "REMOTE_AUTH": "digest"})
     assert remote == {"endpoint": "http://e/sparql", "timeout_s": 7.0, "auth": "digest"}
