@@ -569,7 +569,9 @@ def report(ctx: dict[str, Any]) -> list[str]:
            "- Virtuoso: ci/virtuoso/start's configuration (16 HTTP threads, 16 keep-alive "
            "connections), loaded by `ai45kg push`; Oxigraph server: `oxigraph serve-read-only` "
            "on a store `oxigraph load` built from the same quads (default graph: the union of "
-           "the named graphs, as in ai45kg's Oxigraph store)", "",
+           "the named graphs, as in ai45kg's Oxigraph store), read from disk (RocksDB), where "
+           "ai45kg's query workers query an in-memory copy of this small build "
+           "(STORE_IN_MEMORY_QUADS; docs/stores.md)", "",
            f"The ad-hoc SELECT, with `{{n}}` a counter ({texts.vary}: "
            + ("a FILTER every row passes; the LIMIT stays under MAX_ROWS, so the engine "
               "behind ai45kg gets the text as it is" if texts.vary == "filter" else
