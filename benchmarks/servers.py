@@ -1067,7 +1067,7 @@ def machine() -> list[str]:
     return [
         f"- machine: nproc {len(os.sched_getaffinity(0))} ({cpu}), {mem} memory, "
         f"Linux {platform.release()}",
-        f"- Python {platform.python_version()} ({sys.executable})",
+        f"- Python {platform.python_version()}",
     ]
 
 
