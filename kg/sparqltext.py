@@ -464,18 +464,29 @@ def limit_rows(sparql: str, limit: int) -> str:
     return f"{sparql.rstrip()}\nLIMIT {int(limit)}"
 
 
+def _top_limit_value(sparql: str) -> Token | None:
+    """The number token of the query's own LIMIT (after its outermost WHERE group, not a
+    subquery's), or None without one.
+
+    Raises:
+        ValueError: a text this lexer does not read.
+    """
+    shape = query_shape(sparql)
+    toks = [t for t in significant_tokens(sparql) if t.start > shape.where_close]
+    for before, t in zip(toks, toks[1:], strict=False):
+        if before.keyword == "LIMIT" and t.text.isdigit():
+            return t
+    return None
+
+
 def top_limit(sparql: str) -> int | None:
     """The LIMIT of the query's own solutions (the clause after its outermost WHERE group, not
     a subquery's), or None without one or for a text this lexer does not read."""
     try:
-        shape = query_shape(sparql)
+        t = _top_limit_value(sparql)
     except ValueError:
         return None
-    toks = [t for t in significant_tokens(sparql) if t.start > shape.where_close]
-    for before, t in zip(toks, toks[1:], strict=False):
-        if before.keyword == "LIMIT" and t.text.isdigit():
-            return int(t.text)
-    return None
+    return int(t.text) if t is not None else None
 
 
 def with_limit(sparql: str, limit: int) -> str | None:
@@ -483,13 +494,11 @@ def with_limit(sparql: str, limit: int) -> str | None:
     WHERE group, not a subquery's) replaced, or one added; None where no LIMIT can be written
     (a trailing VALUES block) or for a text this lexer does not read."""
     try:
-        shape = query_shape(sparql)
+        t = _top_limit_value(sparql)
     except ValueError:
         return None
-    toks = [t for t in significant_tokens(sparql) if t.start > shape.where_close]
-    for before, t in zip(toks, toks[1:], strict=False):
-        if before.keyword == "LIMIT" and t.text.isdigit():
-            return sparql[:t.start] + str(int(limit)) + sparql[t.end:]
+    if t is not None:
+        return sparql[:t.start] + str(int(limit)) + sparql[t.end:]
     limited = limit_rows(sparql, limit)
     return None if limited == sparql else limited
 

@@ -16,20 +16,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import os
 import re
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .. import __version__, paths
+from ..atomic import write_atomically
 from ..concepts import ConceptError, ConceptIndex
 from ..load import import_files, parse_turtle
 from ..namespaces import AI45, AI45R, GRAPH_IMPORT_PREFIX, PREFIXES, graph_for_import
@@ -209,6 +209,22 @@ class _Work:
     slug: str = ""
 
 
+T = TypeVar("T")
+
+
+def _cleaned(rec: Record, name: str, clean: Callable[[str], T | None], what: str,
+             problems: list[Problem]) -> T | None:
+    """The record's field `name` as `clean` reads it; None when it is empty, and also, with a
+    problem saying it is not `what`, when it cannot be read."""
+    raw = str(getattr(rec, name))
+    if not raw.strip():
+        return None
+    value = clean(raw)
+    if value is None:
+        problems.append(rec.problem(name, f"{raw.strip()!r} is not {what}"))
+    return value
+
+
 def _check(records: Sequence[Record], index: ConceptIndex, paper: PaperWorks,
            problems: list[Problem]) -> list[_Work]:
     works: list[_Work] = []
@@ -218,25 +234,10 @@ def _check(records: Sequence[Record], index: ConceptIndex, paper: PaperWorks,
         title = collapse_ws(rec.title)
         if not title and rec.iri is None:
             problems.append(rec.problem("title", "a work needs a title"))
-        year = None
-        if rec.year.strip():
-            year = clean_year(rec.year)
-            if year is None:
-                problems.append(rec.problem("year",
-                                            f"{rec.year.strip()!r} is not a year (four digits)"))
-        doi = None
-        if rec.doi.strip():
-            doi = clean_doi(rec.doi)
-            if doi is None:
-                problems.append(rec.problem("doi",
-                                            f"{rec.doi.strip()!r} is not a DOI (10.NNNN/...)"))
-        arxiv = None
-        if rec.arxiv.strip():
-            arxiv = clean_arxiv(rec.arxiv)
-            if arxiv is None:
-                problems.append(rec.problem("arxiv",
-                                            f"{rec.arxiv.strip()!r} is not an arXiv id such as "
-                                            "2404.14082 (old-style ids: give the URL instead)"))
+        year = _cleaned(rec, "year", clean_year, "a year (four digits)", problems)
+        doi = _cleaned(rec, "doi", clean_doi, "a DOI (10.NNNN/...)", problems)
+        arxiv = _cleaned(rec, "arxiv", clean_arxiv, "an arXiv id such as 2404.14082 (old-style "
+                         "ids: give the URL instead)", problems)
         url = rec.url.strip()
         if url and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", url):
             problems.append(rec.problem("url", f"{url!r} is not an http(s) URL"))
@@ -551,21 +552,6 @@ def _locked() -> Iterator[Path]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; an import is a readable source
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _rebuild(dist: Path | None, undo: list[tuple[Path, bytes | None]], what: str,
              *, validate: bool) -> None:
     """Rebuild dist/; on failure put the import files back as they were and raise."""
@@ -579,7 +565,7 @@ def _rebuild(dist: Path | None, undo: list[tuple[Path, bytes | None]], what: str
                 with contextlib.suppress(FileNotFoundError):
                     target.unlink()
             else:
-                _write_atomically(target, previous)
+                write_atomically(target, previous)
         if isinstance(exc, Exception):
             raise ImportFailed(f"{what}: the rebuild of dist/ failed, so the change was undone "
                                f"(imports and dist/ are as they were):\n{exc}") from exc
@@ -604,7 +590,7 @@ def import_file(path: Path | str, name: str, *, fmt: str | None = None,
         summary.path = target
         previous = target.read_bytes() if target.exists() else None
         fresh = rebuild and _is_fresh(dist)
-        _write_atomically(target, text.encode("utf-8"))
+        write_atomically(target, text.encode("utf-8"))
         summary.seconds["write"] = time.perf_counter() - t
         if rebuild:
             t = time.perf_counter()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,6 +218,19 @@ def _item_where(number: int, lines: list[int]) -> str:
     return f"item {number}"
 
 
+def _objects(items: list[Any], lines: list[int], problems: list[Problem], what: str
+             ) -> Iterator[_Item]:
+    """The items that are JSON objects, each with where it is; a problem for every other
+    (`what`: what each item must be, "each item of CSL-JSON")."""
+    for number, data in enumerate(items, start=1):
+        where = _item_where(number, lines)
+        if not isinstance(data, dict):
+            problems.append(Problem(where, None, f"is {_json_type(data)}: {what} is a JSON "
+                                    "object {...}"))
+            continue
+        yield _Item(data, where, problems)
+
+
 @dataclass
 class _Item:
     """One JSON object being read: reports its problems by field."""
@@ -332,13 +346,8 @@ def read_csl_json_records(text: str) -> ReadResult:
                                     "is an array of items (JSON objects)"))
         return out
     lines = item_lines(text)
-    for number, data in enumerate(items, start=1):
-        where = _item_where(number, lines)
-        if not isinstance(data, dict):
-            out.problems.append(Problem(where, None, f"is {_json_type(data)}: each item of "
-                                        "CSL-JSON is a JSON object {...}"))
-            continue
-        item = _Item(data, where, out.problems)
+    for item in _objects(items, lines, out.problems, "each item of CSL-JSON"):
+        where, data = item.where, item.data
         rec = Record(where=where, fields={
             "title": "field 'title'", "year": "field 'issued'", "doi": "field 'DOI'",
             "url": "field 'URL'", "authors": "field 'author'", "arxiv": "field 'number'"})
@@ -588,13 +597,8 @@ def read_openalex_records(text: str) -> ReadResult:
     if not items:
         out.problems.append(Problem("the file", None, "holds no works (no results)"))
     lines = item_lines(text, member)
-    for number, data in enumerate(items, start=1):
-        where = _item_where(number, lines)
-        if not isinstance(data, dict):
-            out.problems.append(Problem(where, None, f"is {_json_type(data)}: each OpenAlex "
-                                        "work is a JSON object {...}"))
-            continue
-        item = _Item(data, where, out.problems)
+    for item in _objects(items, lines, out.problems, "each OpenAlex work"):
+        where, data = item.where, item.data
         rec = Record(where=where, fields={
             "title": "field 'title'", "year": "field 'publication_year'", "doi": "field 'doi'",
             "url": "field 'primary_location.landing_page_url'", "authors": "field 'authorships'",

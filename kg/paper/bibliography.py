@@ -3,11 +3,8 @@ and citation groups, written as deterministic Turtle (`ontology/data/bibliograph
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +14,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .. import paths
+from ..atomic import write_atomically
 from ..concepts import load_concept_labels
 from ..load import SourceError, parse_turtle
 from ..namespaces import AI45, AI45R, C4O, CITO, PREFIXES
@@ -498,24 +496,11 @@ def turtle_text(graph: Graph, header: str = GENERATED_HEADER) -> str:
 def write_bibliography(graph: Graph, path: Path | str | None = None) -> Path:
     """Write the graph as deterministic Turtle (default: ontology/data/bibliography.ttl).
 
-    The file is written beside the target and renamed over it, so a crash or a kill midway
-    leaves the previous file whole (the build reads it as a source)."""
+    Replaced whole or not at all (`kg.atomic`)."""
     target = Path(path) if path is not None else paths.BIBLIOGRAPHY_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     data = turtle_text(graph).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        # mkstemp makes the file private (0600); the bibliography is a readable source file
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(target, data)
     return target
 
 
