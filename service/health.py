@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .security import BASE_HEADERS, cors_headers
+from .security import BASE_HEADERS, cors_headers, origins_setting
 
 bp = Blueprint("health", __name__)
 
@@ -69,12 +69,11 @@ class HealthMiddleware:
             return self.wsgi_app(environ, start_response)
         app = self.app
         status, body = health_answer(app.extensions["ai45kg"], app.json.dumps)
-        setting = str(app.config.get("CORS_ORIGINS", "*") or "")
         start_response(f"{status} {HTTP_STATUS_CODES[status]}", [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
-            *cors_headers(environ.get("HTTP_ORIGIN"), setting),
+            *cors_headers(environ.get("HTTP_ORIGIN"), origins_setting(app.config)),
             *BASE_HEADERS,
         ])
         return [b""] if method == "HEAD" else [body]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -162,7 +163,7 @@ def _preflight() -> Response | None:
         return None
     response = Response(status=204)
     del response.headers["Content-Type"]
-    origin = allowed_origin(request.headers.get("Origin"), _origins_setting())
+    origin = allowed_origin(request.headers.get("Origin"), origins_setting(current_app.config))
     if origin is None:
         return response
     response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
@@ -171,8 +172,9 @@ def _preflight() -> Response | None:
     return response
 
 
-def _origins_setting() -> str:
-    return str(current_app.config.get("CORS_ORIGINS", "*") or "")
+def origins_setting(config: Mapping[str, Any]) -> str:
+    """CORS_ORIGINS as `allowed_origin` reads it."""
+    return str(config.get("CORS_ORIGINS", "*") or "")
 
 
 #: what every response gets, whatever its type
@@ -194,7 +196,8 @@ def cors_headers(origin: str | None, setting: str) -> list[tuple[str, str]]:
 
 
 def _decorate(response: Response) -> Response:
-    for name, value in cors_headers(request.headers.get("Origin"), _origins_setting()):
+    setting = origins_setting(current_app.config)
+    for name, value in cors_headers(request.headers.get("Origin"), setting):
         if name == "Vary":
             response.vary.add(value)
         else:
