@@ -300,6 +300,7 @@ def test_the_paper_importer_resolves_nothing(recorder: ConnectionRecorder,
 
 def test_the_bibliography_is_replaced_atomically(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import ai45kg.kg.atomic as atomic
     import ai45kg.kg.paper.bibliography as importer
 
     target = tmp_path / "bibliography.ttl"
@@ -308,7 +309,7 @@ def test_the_bibliography_is_replaced_atomically(tmp_path: Path,
     def killed(*args: object) -> None:
         raise KeyboardInterrupt  # as if the process died between writing and renaming
 
-    monkeypatch.setattr(importer.os, "replace", killed)
+    monkeypatch.setattr(atomic.os, "replace", killed)  # the writer the bibliography uses
     with pytest.raises(KeyboardInterrupt):
         importer.write_bibliography(Graph(), target)
     assert target.read_text(encoding="utf-8") == "# the previous bibliography\n"
