@@ -3,6 +3,7 @@ SPARQLWrapper, holding a build that `ai45kg push` (kg.push) loaded into it."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -41,6 +42,7 @@ from .base import (
     read_manifest,
 )
 from .describe import add_labels, concise_bounded_description, describe_targets
+from .keepalive import GET_LIMIT, KeptAlive, Reply
 from .oxigraph import oxigraph_syntax
 
 # ---------------------------------------------------------------------------------------------
@@ -57,8 +59,6 @@ USER_ENV = "AI45_REMOTE_USER"
 PASSWORD_ENV = "AI45_REMOTE_PASSWORD"
 #: the largest LIMIT / OFFSET sent to a remote engine (32-bit safe)
 REMOTE_MAX_SLICE = 2**31 - 1
-#: queries longer than this (URL-encoded) go by form POST instead of GET
-GET_LIMIT = 2000
 #: the most bytes read from one remote answer
 MAX_RESPONSE_BYTES = 512 * 2**20
 
@@ -105,7 +105,7 @@ def sparql_client(endpoint: str, *, timeout_s: float = 60.0, auth: str = "basic"
     as Virtuoso's /sparql-auth wants, or Basic for Fuseki, GraphDB and the like)."""
     from SPARQLWrapper import BASIC, DIGEST, SPARQLWrapper
 
-    client = SPARQLWrapper(endpoint, agent=f"ai45kg/{_version()} (SPARQLWrapper)")
+    client = SPARQLWrapper(endpoint, agent=f"{_agent()} (SPARQLWrapper)")
     client.setTimeout(int(max(1, timeout_s)))
     credentials = remote_credentials()
     if credentials:
@@ -114,10 +114,15 @@ def sparql_client(endpoint: str, *, timeout_s: float = 60.0, auth: str = "basic"
     return client
 
 
-def _version() -> str:
+def _agent() -> str:
+    """The User-Agent of this service's requests to an endpoint."""
     from .. import __version__
 
-    return __version__
+    return f"ai45kg/{__version__}"
+
+
+def _text_of(body: bytes) -> str:
+    return body[:2000].decode("utf-8", "replace")
 
 
 def remote_request(client: Any, text: str, accept: str, *, params: Mapping[str, Sequence[str]]
@@ -217,6 +222,10 @@ class RemoteStore(Store):
         self._graphs = sorted(URIRef(g) for g in (manifest.get("triples") or {}))
         self.endpoint = endpoint
         self.client = sparql_client(endpoint, timeout_s=timeout_s, auth=auth)
+        credentials = remote_credentials()
+        #: queries over one kept-alive connection, unless the endpoint wants HTTP Digest
+        self._reads = None if credentials and auth.lower() == "digest" else KeptAlive(
+            endpoint, timeout_s=timeout_s, agent=_agent(), basic=credentials)
         import pyoxigraph as ox
 
         #: an empty Oxigraph store: its parser checks queries before they are sent
@@ -302,19 +311,12 @@ class RemoteStore(Store):
                              lambda asked: _standard(self._read(self._send(asked, media, default,
                                                                            named), media)))
 
-    def _read(self, response: Any, media: str) -> bytes:
-        """The body of an answer, within MAX_RESPONSE_BYTES, in the media type asked for."""
-        try:
-            got = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
-        finally:
-            response.close()
-        if len(raw) > MAX_RESPONSE_BYTES:
-            raise RemoteError(f"the answer of {self.endpoint} is larger than "
-                              f"{MAX_RESPONSE_BYTES} bytes")
+    def _read(self, reply: Reply, media: str) -> bytes:
+        """The body of an answer, checked to be in the media type asked for."""
+        got = reply.media
         if got and got != media and not (media == "text/csv" and got == "text/plain"):
             raise RemoteError(f"{self.endpoint} answered in {got}, not in {media}")
-        return raw
+        return reply.body
 
     def query(
         self,
@@ -356,27 +358,42 @@ class RemoteStore(Store):
 
     # -- the protocol
 
-    def _send(self, text: str, accept: str, default: Sequence[str], named: Sequence[str]) -> Any:
-        response = remote_request(self.client, text, accept, params={
-            "default-graph-uri": list(default), "named-graph-uri": list(named)})
-        state = response.headers.get("X-SQL-State")
+    def _send(self, text: str, accept: str, default: Sequence[str], named: Sequence[str]) -> Reply:
+        """One query's whole answer (at most MAX_RESPONSE_BYTES), over the kept-alive
+        connection, or through SPARQLWrapper where the endpoint wants HTTP Digest."""
+        params = {"default-graph-uri": list(default), "named-graph-uri": list(named)}
+        if self._reads is None:
+            response = remote_request(self.client, text, accept, params=params)
+            try:
+                reply = Reply(response.status, response.headers,
+                              response.read(MAX_RESPONSE_BYTES + 1))
+            finally:
+                response.close()
+        else:
+            dataset = tuple((k, v) for k, vs in params.items() for v in vs)
+            try:
+                reply = self._reads.request(text, dataset, accept, MAX_RESPONSE_BYTES)
+            except (OSError, http.client.HTTPException) as exc:
+                raise RemoteError(f"cannot reach {self.endpoint}: {exc}") from exc
+            if reply.status == 400:  # as remote_request words SPARQLWrapper's QueryBadFormed
+                raise QuerySyntax("the SPARQL engine behind this service refused the query: "
+                                  + _first_lines(_engine_message(_text_of(reply.body))))
+            if not 200 <= reply.status < 300:
+                raise RemoteError(f"{self.endpoint} refused the request: HTTP {reply.status}: "
+                                  f"{_first_lines(_text_of(reply.body))}")
+        if len(reply.body) > MAX_RESPONSE_BYTES:
+            raise RemoteError(f"the answer of {self.endpoint} is larger than "
+                              f"{MAX_RESPONSE_BYTES} bytes")
+        state = reply.headers.get("X-SQL-State")
         if state:
             # Virtuoso's "anytime" answers: a partial result after its own time limit
-            message = response.headers.get("X-SQL-Message", "")
-            response.close()
+            message = reply.headers.get("X-SQL-Message", "")
             raise RemoteError(f"{self.endpoint} gave an incomplete answer ({state} {message})")
-        return response
+        return reply
 
     def _select(self, text: str, default: Sequence[str], named: Sequence[str],
                 max_rows: int | None) -> QueryResult:
-        response = self._send(text, "application/sparql-results+json", default, named)
-        try:
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
-        finally:
-            response.close()
-        if len(raw) > MAX_RESPONSE_BYTES:
-            raise RemoteError(f"the answer of {self.endpoint} is larger than "
-                              f"{MAX_RESPONSE_BYTES} bytes")
+        raw = self._send(text, "application/sparql-results+json", default, named).body
         try:
             doc = json.loads(raw)
         except ValueError as exc:
@@ -402,23 +419,21 @@ class RemoteStore(Store):
                    max_rows: int | None) -> QueryResult:
         import pyoxigraph as ox
 
-        response = self._send(text, "application/n-triples", default, named)
-        media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        reply = self._send(text, "application/n-triples", default, named)
+        media = reply.media
         formats = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
                    "text/plain": ox.RdfFormat.N_TRIPLES,
                    "text/turtle": ox.RdfFormat.TURTLE,
                    "application/rdf+xml": ox.RdfFormat.RDF_XML,
                    "application/ld+json": ox.RdfFormat.JSON_LD}
         try:
-            parsed = ox.parse(response, formats.get(media, ox.RdfFormat.N_TRIPLES))
+            parsed = ox.parse(reply.body, formats.get(media, ox.RdfFormat.N_TRIPLES))
             return graph_result("CONSTRUCT", (
                 (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))  # type: ignore[misc]
                 for q in parsed), max_rows)
         except SyntaxError as exc:
             raise RemoteError(f"{self.endpoint} answered a CONSTRUCT with {media or 'no type'} "
                               f"that does not parse: {exc}") from exc
-        finally:
-            response.close()
 
     def _describe(self, text: str, base: str | None, default: Sequence[str],
                   named: Sequence[str], max_rows: int | None) -> QueryResult:
@@ -483,6 +498,10 @@ class RemoteStore(Store):
 
     def graph_names(self) -> list[URIRef]:
         return list(self._graphs)
+
+    def close(self) -> None:
+        if self._reads is not None:
+            self._reads.close()
 
     def content_hash(self) -> str:
         return self._hash
