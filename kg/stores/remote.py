@@ -250,14 +250,14 @@ class RemoteStore(Store):
 
     def _prepare(self, sparql: str, bindings: Mapping[str, Identifier] | None,
                  default_graph_uris: Sequence[str] | None, named_graph_uris: Sequence[str] | None,
-                 base: str | None) -> tuple[str, list[str], list[str]]:
+                 base: str | None) -> tuple[str, list[str], list[str], list[str]]:
         """The text to send (checked by Oxigraph's parser first: a syntax error is reported as
-        the service reports one, with its place, not as the endpoint's failure) and the
-        dataset, named in the protocol's parameters."""
+        the service reports one, with its place, not as the endpoint's failure), the
+        dataset, named in the protocol's parameters, and a SELECT's variables."""
         if uses_service(sparql):
             raise StoreError("SERVICE is not sent to the remote endpoint")
         text = prepared_text(sparql, bindings, REMOTE_MAX_SLICE)
-        self.variables(text, base)
+        names = self.variables(text, base)
         if base and not re.search(r"(?i)^\s*BASE\b", text, re.M):
             text = f"BASE <{base}>\n{text}" if IRI_CHARS.fullmatch(base) else text
         shape = query_shape(text)
@@ -268,7 +268,8 @@ class RemoteStore(Store):
                 default_graph_uris = named_graph_uris = [str(g) for g in self._graphs]
         default = list(default_graph_uris or []) or [EMPTY_GRAPH]
         named = list(named_graph_uris or []) or [EMPTY_GRAPH]
-        return strip_dataset_clause(text), default, named  # the dataset is in the parameters
+        # the dataset is in the parameters
+        return strip_dataset_clause(text), default, named, names
 
     def variables(self, text: str, base: str | None = None) -> list[str]:
         """The variables of a SELECT (empty for other forms), read by Oxigraph's parser, which
@@ -302,11 +303,11 @@ class RemoteStore(Store):
         ending in a VALUES block, are left to `query`."""
         if media not in PASSED_THROUGH:
             return None
-        text, default, named = self._prepare(sparql, bindings, default_graph_uris,
-                                             named_graph_uris, base)
+        text, default, named, names = self._prepare(sparql, bindings, default_graph_uris,
+                                                    named_graph_uris, base)
         if query_shape(text).form != "SELECT":
             return None
-        text = project_star(text, self.variables(text))
+        text = project_star(text, names)
         return capped_select(text, max_rows, RESULT_FORMATS[media],
                              lambda asked: _standard(self._read(self._send(asked, media, default,
                                                                            named), media)))
@@ -328,8 +329,8 @@ class RemoteStore(Store):
         base: str | None = None,
         max_rows: int | None = None,
     ) -> QueryResult:
-        text, default, named = self._prepare(sparql, bindings, default_graph_uris,
-                                             named_graph_uris, base)
+        text, default, named, _ = self._prepare(sparql, bindings, default_graph_uris,
+                                                named_graph_uris, base)
         shape = query_shape(text)
         if shape.form == "DESCRIBE":
             return self._describe(text, base, default, named, max_rows)
