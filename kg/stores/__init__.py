@@ -3,8 +3,9 @@
 - `MemoryStore`: rdflib in memory, for small graphs and tests;
 - `OxigraphStore`: pyoxigraph, embedded and persistent in a directory, bulk-loaded from dist/ once
   per build (content hash) and reopened read-only without reloading;
-- `RemoteStore`: any SPARQL 1.1 endpoint (Virtuoso, Fuseki, GraphDB, Neptune) through
-  SPARQLWrapper, holding a build that `ai45kg push` (kg.push) loaded into it.
+- `RemoteStore`: any SPARQL 1.1 endpoint (Virtuoso, Fuseki, GraphDB, Neptune) over the SPARQL
+  Protocol, holding a build that `ai45kg push` (kg.push) loaded into it: queries on one
+  kept-alive connection per thread (`keepalive`), updates and HTTP Digest through SPARQLWrapper.
 
 A store answers SPARQL queries with a `QueryResult` of rdflib terms, the same on every store; it
 never reasons or validates. Query parameters (`bindings`) are bound by rdflib's `initBindings` in

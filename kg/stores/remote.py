@@ -1,5 +1,7 @@
-"""`RemoteStore`: any SPARQL 1.1 endpoint (Virtuoso, Fuseki, GraphDB, Neptune) through
-SPARQLWrapper, holding a build that `ai45kg push` (kg.push) loaded into it."""
+"""`RemoteStore`: any SPARQL 1.1 endpoint (Virtuoso, Fuseki, GraphDB, Neptune), holding a build
+that `ai45kg push` (kg.push) loaded into it. Queries go over one kept-alive connection per thread
+(`keepalive.KeptAlive`); updates, and queries to endpoints that want HTTP Digest, through
+SPARQLWrapper."""
 
 from __future__ import annotations
 
