@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from ai45kg.kg.load import bind_prefixes
 from ai45kg.kg.namespaces import AI45, DCAT, GRAPH, PAPER, SD, VOID
+from ai45kg.kg.scopes import SCOPES
 
 from . import negotiation as neg
 from .labels import base_iri, get_labels, graph_description
@@ -248,8 +249,18 @@ def _shown(name: str) -> Any:
 # --------------------------------------------------------------------------- OpenAPI
 
 
-def _text(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+def _error(description: str) -> dict[str, Any]:
+    """An error response: its body as `security.error_response` writes it for the client's
+    Accept (JSON by default, HTML for browsers, or plain text)."""
+    return {"description": description, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+        "text/html": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}}}}
+
+
+def _ok(description: str, *media: str) -> dict[str, Any]:
+    return {"description": description, "content": {m: {"schema": {"type": "string"}}
+                                                     for m in media}}
 
 
 def _rdf_content() -> dict[str, Any]:
@@ -273,10 +284,26 @@ _QUERY = {"name": "query", "in": "query", "required": False,
 _NEGOTIATED_RDF = {
     "200": {"description": "HTML for browsers, or RDF by Accept / extension / format.",
             "content": {**_HTML, **_rdf_content()}},
-    "404": {"description": "Not in the dataset; the page suggests similar resources.",
-            "content": _HTML},
-    "406": _text("None of the requested media types can be produced."),
+    "404": _error("Not in the dataset; the HTML page suggests similar resources."),
+    "406": _error("None of the requested media types can be produced."),
 }
+
+
+_SCOPE = {"name": "scope", "in": "query", "required": False,
+          "description": "all (the default: the cited and the imported works) or paper",
+          "schema": {"type": "string", "enum": list(SCOPES)}}
+_SUGGEST_FIELDS = [
+    {"name": name, "in": "query", "required": False, "description": text,
+     "schema": {"type": kind}}
+    for name, kind, text in (
+        ("title", "string", "The work's title (required)"),
+        ("abstract", "string", "Its abstract"),
+        ("keywords", "string", "Its keywords, separated by ';'"),
+        ("top", "integer", "How many concepts (1 to 20, default 5)"),
+        ("format", "string", "json or html instead of Accept"))]
+_SUGGEST_BODY = {"type": "object", "properties": {
+    "title": {"type": "string"}, "abstract": {"type": "string"},
+    "keywords": {"type": "string"}, "top": {"type": "integer"}}}
 
 
 def _path_param(name: str, description: str) -> dict[str, Any]:
@@ -325,10 +352,11 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                 "responses": {
                     "200": {"description": "Query results",
                             "content": {**_results_content(), **_rdf_content()}},
-                    "400": _text("Syntax error or refused query (update, SERVICE, unknown graph)."),
-                    "406": _text("No acceptable result format."),
-                    "413": _text("The query is longer than MAX_QUERY_LENGTH."),
-                    "503": _text("The query ran longer than QUERY_TIMEOUT_MS."),
+                    "400": _error("Syntax error or refused query (update, SERVICE, unknown "
+                                  "graph)."),
+                    "406": _error("No acceptable result format."),
+                    "413": _error("The query is longer than MAX_QUERY_LENGTH."),
+                    "503": _error("The query ran longer than QUERY_TIMEOUT_MS."),
                 }},
         "post": {"summary": "SPARQL 1.1 Protocol endpoint (POST)", "tags": ["SPARQL"],
                  "description": "The query as `application/sparql-query` body or as the `query` "
@@ -340,10 +368,10 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                  "responses": {
                      "200": {"description": "Query results",
                              "content": {**_results_content(), **_rdf_content()}},
-                     "400": _text("Syntax error or refused query."),
-                     "413": _text("The query is longer than MAX_QUERY_LENGTH."),
-                     "415": _text("Unsupported request content type."),
-                     "503": _text("The query ran longer than QUERY_TIMEOUT_MS."),
+                     "400": _error("Syntax error or refused query."),
+                     "413": _error("The query is longer than MAX_QUERY_LENGTH."),
+                     "415": _error("Unsupported request content type."),
+                     "503": _error("The query ran longer than QUERY_TIMEOUT_MS."),
                  }},
     },
     "/id/{rest}": {"get": {
@@ -394,10 +422,10 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                                    ".tsv, .xml) picks the format"), _FORMAT],
         "responses": {
             "200": {"description": "Results", "content": {**_HTML, **_results_content()}},
-            "400": _text("Unknown parameter or bad value; the message says what is allowed."),
-            "404": {"description": "No named query of that name", "content": _HTML},
-            "406": _text("No acceptable result format."),
-            "503": _text("The query ran longer than QUERY_TIMEOUT_MS."),
+            "400": _error("Unknown parameter or bad value; the message says what is allowed."),
+            "404": _error("No named query of that name"),
+            "406": _error("No acceptable result format."),
+            "503": _error("The query ran longer than QUERY_TIMEOUT_MS."),
         }}},
     "/.well-known/void": {"get": {
         "summary": "VoID and DCAT description of the dataset", "tags": ["Data"],
@@ -405,7 +433,8 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "dcat:Distribution. Turtle by default.",
         "parameters": [_FORMAT],
         "responses": {"200": {"description": "The description", "content": {
-            t: {"schema": {"type": "string"}} for t in VOID_OFFERED}}}}},
+            t: {"schema": {"type": "string"}} for t in VOID_OFFERED}},
+            "406": _error("None of the requested media types can be produced.")}}},
     "/data": {"get": {"summary": "The dataset: graphs, dumps, endpoint", "tags": ["Data"],
                       "responses": {"200": {"description": "HTML page", "content": _HTML}}}},
     "/download/{filename}": {"get": {
@@ -414,7 +443,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
                                    "ai45kg.jsonld, ai45kg.rdf or manifest.json")],
         "responses": {"200": {"description": "The file", "content": {
             **_rdf_content(), "application/json": {"schema": {"type": "object"}}}},
-            "404": {"description": "No such dump", "content": _HTML}}}},
+            "404": _error("No such dump")}}},
     "/health": {"get": {
         "summary": "Health check", "tags": ["Service"],
         "responses": {
@@ -432,6 +461,66 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
             "application/json": {"schema": {"type": "object"}}}}}}},
     "/api": {"get": {"summary": "The HTTP API, readable", "tags": ["Service"],
                      "responses": {"200": {"description": "HTML page", "content": _HTML}}}},
+    "/report": {"get": {
+        "summary": "The literature map", "tags": ["Literature"],
+        "description": "Coverage of the taxonomy by the cited and imported works, gaps, "
+        "imports and the difference between the paper's versions (HTML).",
+        "parameters": [_SCOPE],
+        "responses": {"200": _ok("HTML page", "text/html"), "400": _error("Unknown scope.")}}},
+    "/report.json": {"get": {
+        "summary": "The literature map as JSON", "tags": ["Literature"],
+        "parameters": [_SCOPE],
+        "responses": {"200": {"description": "Sections and tables", "content": {
+            "application/json": {"schema": {"type": "object"}}}},
+            "400": _error("Unknown scope.")}}},
+    "/report.md": {"get": {
+        "summary": "The literature map as Markdown", "tags": ["Literature"],
+        "parameters": [_SCOPE],
+        "responses": {"200": _ok("Markdown", "text/markdown"), "400": _error("Unknown scope.")}}},
+    "/report/tables/{name}.{ext}": {"get": {
+        "summary": "One table of the literature map", "tags": ["Literature"],
+        "parameters": [_path_param("name", "The table's name, as /report.json lists them"),
+                       _path_param("ext", "csv or json"), _SCOPE],
+        "responses": {"200": _ok("The table", "text/csv", "application/json"),
+                      "400": _error("Unknown scope."),
+                      "404": _error("No such table, or another extension than csv or json.")}}},
+    "/report/pictures/{name}.{ext}": {"get": {
+        "summary": "One picture of the literature map", "tags": ["Literature"],
+        "parameters": [_path_param("name", "The picture's name, as /report.json lists them"),
+                       _path_param("ext", "svg or png"), _SCOPE],
+        "responses": {"200": _ok("The picture", "image/svg+xml", "image/png"),
+                      "400": _error("Unknown scope."),
+                      "404": _error("No such picture, another extension than svg or png, or "
+                                    "PNG asked of a server without cairo.")}}},
+    "/export/works.bib": {"get": {
+        "summary": "The cited works as BibTeX", "tags": ["Literature"],
+        "description": "The works the paper cites; with scope=all also the imported ones.",
+        "parameters": [{**_SCOPE, "description": "paper (the default) or all"}],
+        "responses": {"200": _ok("BibTeX", "application/x-bibtex"),
+                      "400": _error("Unknown scope.")}}},
+    "/export/skos.ttl": {"get": {
+        "summary": "The taxonomy as a SKOS concept scheme", "tags": ["Literature"],
+        "description": "Turtle with SKOS and RDFS terms only, for tools that read SKOS.",
+        "responses": {"200": _ok("Turtle", "text/turtle")}}},
+    "/suggest": {
+        method: {
+            "summary": "Concepts of the taxonomy a work addresses" + (
+                " (form or JSON body)" if method == "post" else ""),
+            "tags": ["Literature"],
+            "description": "Ranked concepts with the reasons for each: the terms that matched "
+            "and where they come from. Read-only; JSON by default, the form page for "
+            "browsers (Accept: text/html or format=html).",
+            **({"parameters": _SUGGEST_FIELDS} if method == "get" else {"requestBody": {
+                "content": {"application/x-www-form-urlencoded": {"schema": _SUGGEST_BODY},
+                            "application/json": {"schema": _SUGGEST_BODY}}}}),
+            "responses": {
+                "200": {"description": "The ranked concepts", "content": {
+                    "application/json": {"schema": {"type": "object"}}, **_HTML}},
+                "400": _error("No title, or a field of the wrong kind or range."),
+                "413": _error("A field is longer than its cap; the message names it."),
+                "503": _error("The build has no concept profiles."),
+            }}
+        for method in ("get", "post")},
     "/admin/reload": {"post": {
         "summary": "Reload the dataset (admin)", "tags": ["Admin"],
         "description": "Opens the build that DIST holds now and swaps it in without dropping a "
@@ -449,6 +538,19 @@ COMPONENTS = {
     "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
                                        "description": "The ADMIN_TOKEN setting"}},
     "schemas": {
+        "Error": {
+            "type": "object",
+            "required": ["status", "error", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "error": {"type": "string", "description": "The status's title"},
+                "message": {"type": "string", "description": "What went wrong and what to do"},
+                "kind": {"type": "string"},
+                "line": {"type": "integer"},
+                "column": {"type": "integer"},
+                "parser_message": {"type": "string"},
+            },
+        },
         "Health": {
             "type": "object",
             "required": ["status", "content_hash", "triples", "store"],
