@@ -92,6 +92,12 @@ def import_paper(files: tuple[str, ...], out: str | None) -> None:
     from ai45kg.kg.load import SourceError
     from ai45kg.kg.paper import PaperImportError, import_and_write
 
+    if out is None and not paths.in_checkout():
+        # the default target is a source of the build that ships inside the installed package:
+        # rewriting it would change what every user of this installation builds
+        raise click.ClickException(
+            f"outside a source checkout the bibliography ({paths.BIBLIOGRAPHY_FILE}) is part of "
+            "the installed package; give --out FILE to write the import elsewhere")
     try:
         result = import_and_write([Path(f) for f in files], Path(out) if out else None)
     except (PaperImportError, SourceError) as exc:

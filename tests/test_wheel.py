@@ -80,3 +80,17 @@ def test_build_and_query_from_an_empty_directory(installed: tuple[Path, Path],
                "SELECT (COUNT(?t) AS ?n) WHERE { ?t ai45:inLayer layer:intervenable }",
                "--format", "csv", cwd=work, env=env)
     assert done.stdout.split() == ["n", "6"]
+
+
+def test_import_paper_never_rewrites_the_installed_package(installed: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    venv, site = installed
+    text = tmp_path / "paper.txt"
+    text.write_text("References\n", encoding="utf-8")
+    shipped = site / "ai45kg" / "ontology" / "data" / "bibliography.ttl"
+    before = shipped.read_bytes()
+    done = subprocess.run([str(venv / "bin" / "ai45kg"), "import-paper", str(text)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "outside a source checkout" in done.stderr and "--out FILE" in done.stderr
+    assert shipped.read_bytes() == before
