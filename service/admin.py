@@ -10,14 +10,17 @@ header is never sent on its own, so a page on another site cannot make a visitor
 
 - `POST /admin/reload`: `Backend.reload()`, which opens the dataset that DIST holds now (after an
   `ai45kg build` or import) and swaps it in without dropping a request; answers the content hash
-  before and after. The route reaches the HTTP process that answers it: with WORKERS > 1, send
-  SIGHUP to the `ai45kg serve` main process instead: granian replaces every HTTP process
-  gracefully, one at a time.
+  before and after. With WORKERS > 1 under `ai45kg serve`, the other HTTP processes hold their
+  own Backend: once the build opened here, the route asks granian (SIGHUP to the main process)
+  to replace every HTTP process gracefully, one at a time, and each new one opens the build DIST
+  holds. The answer says how many HTTP processes that concerns (`http_processes`).
 """
 
 from __future__ import annotations
 
 import hmac
+import os
+import signal
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import WWWAuthenticate
@@ -25,6 +28,7 @@ from werkzeug.exceptions import NotFound, Unauthorized
 
 from .backend import QueryError
 from .security import error_response
+from .serve import MAIN_PID_ENV
 
 bp = Blueprint("admin", __name__)
 
@@ -84,8 +88,24 @@ def reload() -> Response:
                               f"not be opened ({type(exc).__name__}: {exc}); the previous "
                               "dataset is still served")
     after = backend.content_hash
-    current_app.logger.info("reloaded the dataset: %s -> %s", before[:12], after[:12])
+    processes = _replace_http_processes()
+    current_app.logger.info("reloaded the dataset: %s -> %s%s", before[:12], after[:12],
+                            f"; replacing all {processes} HTTP processes" if processes > 1 else "")
     response = jsonify({"status": "reloaded", "previous_content_hash": before,
-                        "content_hash": after, "changed": before != after})
+                        "content_hash": after, "changed": before != after,
+                        "http_processes": processes})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _replace_http_processes() -> int:
+    """How many HTTP processes serve this app; when there are several and this one runs under
+    `ai45kg serve`, granian is asked to replace them all (SIGHUP to its main process, this
+    process's parent): a Backend is per process, and the others would go on serving the
+    previous build. Under any other server the signal is never sent."""
+    processes = max(1, int(current_app.config.get("WORKERS") or 1))
+    main = os.environ.get(MAIN_PID_ENV, "")
+    if processes > 1 and main.isdigit() and int(main) == os.getppid():
+        os.kill(int(main), signal.SIGHUP)
+        return processes
+    return 1

@@ -45,6 +45,9 @@ from .settings import SECRET_SETTINGS, SETTINGS, Setting, defaults
 
 #: the environment variable that carries the resolved settings to the HTTP processes
 CONFIG_ENV = "AI45_SERVE_CONFIG"
+#: the pid of `ai45kg serve`'s main (granian) process, for its HTTP processes: POST /admin/reload
+#: asks it to replace them all (SIGHUP) when there are several (service.admin)
+MAIN_PID_ENV = "AI45_SERVE_MAIN_PID"
 #: bytes granian buffers per HTTP/1 connection, which bounds a request head: a head of more
 #: than this is refused (431), as gunicorn refused one beyond its limits
 HEAD_BUFFER = 32 * 1024
@@ -186,6 +189,7 @@ def serve(cli_options: Mapping[str, Any]) -> None:
     options = granian_options(config)
     # each HTTP process builds its app from the same settings, also when it is respawned
     os.environ[CONFIG_ENV] = json.dumps(config, default=str)
+    os.environ[MAIN_PID_ENV] = str(os.getpid())
     os.environ.setdefault("AI45_DIST", config["DIST"])
     click.echo(
         f"ai45kg: serving {config['DIST']} ({config.get('STORE') or 'memory'} store) at "

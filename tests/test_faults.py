@@ -6,6 +6,7 @@ going away. Each ends with a clear answer for the request that was hit and none 
 - an HTTP process killed: granian starts another, and requests keep being answered;
 - POST /admin/reload while 8 clients query without pause: no request fails, and every answer is
   wholly the old build or wholly the new one, never old again once new was seen;
+- POST /admin/reload with two HTTP processes: both are replaced and every answer is the new build;
 - the remote store's endpoint stopped: 502 with a message naming it; started again: answers
   resume without a restart, also when a worker had to be replaced while it was gone.
 """
@@ -234,6 +235,39 @@ def test_a_reload_under_load_drops_no_request_and_never_mixes_builds(
     for n, builds in seen.items():  # once a client saw the new build, never the old again
         first_new = builds.index("new") if "new" in builds else len(builds)
         assert "old" not in builds[first_new:], (n, builds)
+
+
+def test_a_reload_reaches_every_http_process(two_builds: dict[str, Path],
+                                            tmp_path: Path) -> None:
+    link = two_builds["link"]
+    link.unlink()
+    link.symlink_to(two_builds["old"])
+    hashes = {json.loads((two_builds[k] / "manifest.json").read_text())["content_hash"]: k
+              for k in ("old", "new")}
+
+    def build_answering() -> str:  # a new connection each time: either HTTP process
+        status, _, body = http(server.base + "/health", timeout=30)
+        return hashes.get(json.loads(body)["content_hash"], "?") if status == 200 else "down"
+
+    settings = {"ADMIN_TOKEN": TOKEN, "WORKERS": 2, "QUERY_WORKERS": 1, "THREADS": 4}
+    with serving(link, tmp_path / "serve.log", settings=settings) as server:
+        before = http_workers(server)
+        assert len(before) == 2
+        link.unlink()
+        link.symlink_to(two_builds["new"])
+        status, _, body = http(server.base + "/admin/reload", data=b"",
+                               headers={"Authorization": f"Bearer {TOKEN}", **JSON},
+                               method="POST", timeout=120)
+        assert status == 200, body
+        doc = json.loads(body)
+        assert (doc["changed"], doc["http_processes"]) == (True, 2)
+        # granian replaces both HTTP processes, one after the other; the new ones open the
+        # build the link names, and the server answers throughout
+        assert wait_for(lambda: len(http_workers(server)) == 2
+                        and not set(before) & set(http_workers(server)), 90), \
+            server.log_text()[-3000:]
+        assert wait_for(lambda: all(build_answering() == "new" for _ in range(20)), 60)
+        assert server.process.poll() is None
 
 
 # ------------------------------------------------------------------------------ remote endpoint
