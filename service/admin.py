@@ -28,7 +28,7 @@ from werkzeug.exceptions import NotFound, Unauthorized
 
 from .backend import QueryError
 from .security import error_response
-from .serve import MAIN_PID_ENV
+from .settings import MAIN_PID_ENV
 
 bp = Blueprint("admin", __name__)
 

@@ -41,13 +41,10 @@ from flask import Config
 
 from ai45kg.kg import paths
 
-from .settings import SECRET_SETTINGS, SETTINGS, Setting, defaults
+from .settings import MAIN_PID_ENV, SECRET_SETTINGS, SETTINGS, Setting, defaults
 
 #: the environment variable that carries the resolved settings to the HTTP processes
 CONFIG_ENV = "AI45_SERVE_CONFIG"
-#: the pid of `ai45kg serve`'s main (granian) process, for its HTTP processes: POST /admin/reload
-#: asks it to replace them all (SIGHUP) when there are several (service.admin)
-MAIN_PID_ENV = "AI45_SERVE_MAIN_PID"
 #: bytes granian buffers per HTTP/1 connection, which bounds a request head: a head of more
 #: than this is refused (431), as gunicorn refused one beyond its limits
 HEAD_BUFFER = 32 * 1024

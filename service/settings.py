@@ -89,3 +89,6 @@ SECRET_SETTINGS = frozenset({"ADMIN_TOKEN"})
 
 def defaults() -> dict[str, Any]:
     return {s.name: s.default for s in SETTINGS}
+#: the pid of `ai45kg serve`'s main (granian) process, set for its HTTP processes: POST
+#: /admin/reload asks it to replace them all (SIGHUP) when there are several (service.admin)
+MAIN_PID_ENV = "AI45_SERVE_MAIN_PID"
