@@ -210,7 +210,7 @@ TRUSTED_PARSES = {
     # (STORE=remote): pyoxigraph never fetches, but it does expand internal XML entities, so an
     # RDF/XML answer of a hostile endpoint could exhaust the worker's memory (WORKER_MEMORY_MB
     # caps it: 503, worker replaced); asking for and accepting N-Triples only would close it
-    ("kg/stores/remote.py", "ox.parse(response, formats.get(media, ox.RdfFormat.N_TRIPLES))"):
+    ("kg/stores/remote.py", "ox.parse(reply.body, formats.get(media, ox.RdfFormat.N_TRIPLES))"):
         "the configured remote endpoint's answers (see above)",
 }
 
