@@ -495,14 +495,31 @@ class Ranker:
         return " ".join(w for w in words if w) or name
 
 
+#: the hyphens a name's words may be joined by, read as spaces (one character for one, so that
+#: a match's place is the same in the text as printed)
+_HYPHENS_AS_SPACES = str.maketrans(dict.fromkeys("-\u2010\u2011\u2013", " "))
+
+
 def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """A pattern that finds any of `names` in a text (case, hyphens and spaces aside)."""
-    alternatives = sorted({r"[\s\-\u2010\u2011\u2013]+".join(re.escape(w) for w in n.split())
-                           for n in (re.sub(r"[\-\u2010\u2011\u2013]", " ", n) for n in names)
+    """A pattern that finds any of `names` (case aside) in a text whose hyphens were read as
+    spaces (`_without_names`): the words are joined by `\\s+`, which compiles several times
+    faster than a class of spaces and hyphens, repeated in each of some 360 alternatives."""
+    alternatives = sorted({r"\s+".join(re.escape(w) for w in n.split())
+                           for n in (n.translate(_HYPHENS_AS_SPACES) for n in names)
                            if len(n) > 2}, key=len, reverse=True)
     if not alternatives:
         return None
     return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])", re.I)
+
+
+def _without_names(pattern: re.Pattern[str], text: str) -> str:
+    """`text` with each name that `pattern` finds (hyphens read as spaces) made one space."""
+    pieces: list[str] = []
+    last = 0
+    for m in pattern.finditer(text.translate(_HYPHENS_AS_SPACES)):
+        pieces += [text[last:m.start()], " "]
+        last = m.end()
+    return "".join(pieces) + text[last:] if pieces else text
 
 
 def _own_words(concepts: Sequence[Profile]) -> tuple[list[Profile], dict[str, str]]:
@@ -532,7 +549,7 @@ def _own_words(concepts: Sequence[Profile]) -> tuple[list[Profile], dict[str, st
                 if p.text in kid_texts.get(c.iri, set()):
                     continue
                 if pattern is not None:
-                    stripped = pattern.sub(" ", p.text)
+                    stripped = _without_names(pattern, p.text)
                     if stripped != p.text:
                         shown.setdefault(stripped, p.text)
                         p = replace(p, text=stripped)
