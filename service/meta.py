@@ -292,6 +292,7 @@ _NEGOTIATED_RDF = {
 _SCOPE = {"name": "scope", "in": "query", "required": False,
           "description": "all (the default: the cited and the imported works) or paper",
           "schema": {"type": "string", "enum": list(SCOPES)}}
+_BAD_SCOPE = _error("Unknown scope.")
 _SUGGEST_FIELDS = [
     {"name": name, "in": "query", "required": False, "description": text,
      "schema": {"type": kind}}
@@ -466,30 +467,30 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "description": "Coverage of the taxonomy by the cited and imported works, gaps, "
         "imports and the difference between the paper's versions (HTML).",
         "parameters": [_SCOPE],
-        "responses": {"200": _ok("HTML page", "text/html"), "400": _error("Unknown scope.")}}},
+        "responses": {"200": _ok("HTML page", "text/html"), "400": _BAD_SCOPE}}},
     "/report.json": {"get": {
         "summary": "The literature map as JSON", "tags": ["Literature"],
         "parameters": [_SCOPE],
         "responses": {"200": {"description": "Sections and tables", "content": {
             "application/json": {"schema": {"type": "object"}}}},
-            "400": _error("Unknown scope.")}}},
+            "400": _BAD_SCOPE}}},
     "/report.md": {"get": {
         "summary": "The literature map as Markdown", "tags": ["Literature"],
         "parameters": [_SCOPE],
-        "responses": {"200": _ok("Markdown", "text/markdown"), "400": _error("Unknown scope.")}}},
+        "responses": {"200": _ok("Markdown", "text/markdown"), "400": _BAD_SCOPE}}},
     "/report/tables/{name}.{ext}": {"get": {
         "summary": "One table of the literature map", "tags": ["Literature"],
         "parameters": [_path_param("name", "The table's name, as /report.json lists them"),
                        _path_param("ext", "csv or json"), _SCOPE],
         "responses": {"200": _ok("The table", "text/csv", "application/json"),
-                      "400": _error("Unknown scope."),
+                      "400": _BAD_SCOPE,
                       "404": _error("No such table, or another extension than csv or json.")}}},
     "/report/pictures/{name}.{ext}": {"get": {
         "summary": "One picture of the literature map", "tags": ["Literature"],
         "parameters": [_path_param("name", "The picture's name, as /report.json lists them"),
                        _path_param("ext", "svg or png"), _SCOPE],
         "responses": {"200": _ok("The picture", "image/svg+xml", "image/png"),
-                      "400": _error("Unknown scope."),
+                      "400": _BAD_SCOPE,
                       "404": _error("No such picture, another extension than svg or png, or "
                                     "PNG asked of a server without cairo.")}}},
     "/export/works.bib": {"get": {
@@ -497,7 +498,7 @@ OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "description": "The works the paper cites; with scope=all also the imported ones.",
         "parameters": [{**_SCOPE, "description": "paper (the default) or all"}],
         "responses": {"200": _ok("BibTeX", "application/x-bibtex"),
-                      "400": _error("Unknown scope.")}}},
+                      "400": _BAD_SCOPE}}},
     "/export/skos.ttl": {"get": {
         "summary": "The taxonomy as a SKOS concept scheme", "tags": ["Literature"],
         "description": "Turtle with SKOS and RDFS terms only, for tools that read SKOS.",

@@ -165,16 +165,20 @@ def remote_request(client: Any, text: str, accept: str, *, params: Mapping[str, 
         if update:
             raise RemoteError(f"{client.endpoint} refused the update: "
                               f"{_first_lines(str(exc))}") from exc
-        # a 400: the engine cannot read this query (its own limits, say Virtuoso's nesting
-        # depth), although this service's checks passed it; the client's to change, not a
-        # failure of the endpoint
-        raise QuerySyntax(f"the SPARQL engine behind this service refused the query: "
-                          f"{_first_lines(_engine_message(str(exc)))}") from exc
+        raise _refused(str(exc)) from exc
     except SPARQLWrapperException as exc:
         raise RemoteError(f"{client.endpoint} refused the request: {_first_lines(str(exc))}"
                           ) from exc
     except OSError as exc:
         raise RemoteError(f"cannot reach {client.endpoint}: {exc}") from exc
+
+
+def _refused(message: str) -> QuerySyntax:
+    """A 400 of the engine, in its own words: it cannot read this query (its own limits, say
+    Virtuoso's nesting depth), although this service's checks passed it; the client's to
+    change, not a failure of the endpoint."""
+    return QuerySyntax("the SPARQL engine behind this service refused the query: "
+                       + _first_lines(_engine_message(message)))
 
 
 def _first_lines(message: str, limit: int = 400) -> str:
@@ -223,11 +227,13 @@ class RemoteStore(Store):
         self._hash = str(manifest["content_hash"])
         self._graphs = sorted(URIRef(g) for g in (manifest.get("triples") or {}))
         self.endpoint = endpoint
-        self.client = sparql_client(endpoint, timeout_s=timeout_s, auth=auth)
         credentials = remote_credentials()
-        #: queries over one kept-alive connection, unless the endpoint wants HTTP Digest
-        self._reads = None if credentials and auth.lower() == "digest" else KeptAlive(
+        digest = bool(credentials) and auth.lower() == "digest"
+        #: queries over one kept-alive connection, or, for an endpoint that wants HTTP Digest,
+        #: through SPARQLWrapper (exactly one of the two is set)
+        self._reads = None if digest else KeptAlive(
             endpoint, timeout_s=timeout_s, agent=_agent(), basic=credentials)
+        self._digest = sparql_client(endpoint, timeout_s=timeout_s, auth=auth) if digest else None
         import pyoxigraph as ox
 
         #: an empty Oxigraph store: its parser checks queries before they are sent
@@ -366,7 +372,7 @@ class RemoteStore(Store):
         connection, or through SPARQLWrapper where the endpoint wants HTTP Digest."""
         params = {"default-graph-uri": list(default), "named-graph-uri": list(named)}
         if self._reads is None:
-            response = remote_request(self.client, text, accept, params=params)
+            response = remote_request(self._digest, text, accept, params=params)
             try:
                 reply = Reply(response.status, response.headers,
                               response.read(MAX_RESPONSE_BYTES + 1))
@@ -378,9 +384,8 @@ class RemoteStore(Store):
                 reply = self._reads.request(text, dataset, accept, MAX_RESPONSE_BYTES)
             except (OSError, http.client.HTTPException) as exc:
                 raise RemoteError(f"cannot reach {self.endpoint}: {exc}") from exc
-            if reply.status == 400:  # as remote_request words SPARQLWrapper's QueryBadFormed
-                raise QuerySyntax("the SPARQL engine behind this service refused the query: "
-                                  + _first_lines(_engine_message(_text_of(reply.body))))
+            if reply.status == 400:
+                raise _refused(_text_of(reply.body))
             if not 200 <= reply.status < 300:
                 raise RemoteError(f"{self.endpoint} refused the request: HTTP {reply.status}: "
                                   f"{_first_lines(_text_of(reply.body))}")
