@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS
 
 from ai45kg.kg.literature.profiles import PROFILES_FILE, Profiles, build_profiles, load_profiles
 from ai45kg.kg.literature.review import REVIEW_COLUMNS
-from ai45kg.kg.literature.suggest import Ranker, Work, features
+from ai45kg.kg.literature.suggest import NEAR, SCATTERED, Ranker, Work, features, tokens
 from ai45kg.kg.namespaces import AI45, AI45R
 from ai45kg.service.cli import main
 
@@ -87,6 +87,21 @@ def test_the_search_vocabulary_finds_a_concept_and_says_so(ranker: Ranker) -> No
     assert [(r.match, r.source) for r in first.why if r.source == "vocabulary"] == [
         ("Superposition", "vocabulary")]
     assert "the project's search vocabulary" in str(first.why[0])
+
+
+def test_a_name_with_a_word_or_two_among_its_words_counts_nearly_as_the_name(
+        ranker: Ranker) -> None:
+    """"inference-time alignment" (the search vocabulary's, for Implicit control generation):
+    whole, in order with two words among its words, out of order, and too far apart."""
+    i = ranker.index[f"{TECHNIQUE}implicit-control-generation"]
+
+    def share(title: str) -> float:
+        return ranker._name_scores([t.stem for t in tokens(title)])[i][0]
+
+    assert share("Inference-time alignment of language models") == 1.0
+    assert share("Inference-time language model alignment") == NEAR
+    assert share("Alignment at inference time") == SCATTERED
+    assert share("Inference time for models in cases of safe alignment") == SCATTERED
 
 
 def test_words_are_stemmed_paired_and_joined() -> None:

@@ -12,7 +12,8 @@ hyphenated words also joined ("fine-tuning" ~ "finetuned"), an acronym's plural 
 
 - `name`: the concept's names. A name counts by how much of it, weighted by the rarity of its
   words, the work's text contains; a whole name, in its order, counts fully ("Machine
-  Unlearning", "RLHF", "world models");
+  Unlearning", "RLHF", "world models"), and nearly as much with a word or two among its words
+  ("inference-time language model alignment" for "inference-time alignment");
 - `paper`: the paper's words about it (statements, quotes, citation anchors) and our definition;
 - `cited`: the titles (and known abstracts) of the works the paper cites for it: the cosine with
   the closest one and with all of them together;
@@ -54,6 +55,11 @@ _ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
 FIELDS = ("name", "paper", "cited", "import")
 #: what a name's words count, found apart rather than as the name
 SCATTERED = 0.6
+#: what a name counts whose words the work says in the name's order with at most NEAR_GAP other
+#: words among them ("inference-time language model alignment" for "inference-time
+#: alignment"): an ordered window, as in the sequential dependence model of IR
+NEAR = 0.75
+NEAR_GAP = 2
 #: the sources of the passages of each field (kg.literature.profiles.Passage.source)
 FIELD_SOURCES = {"name": ("name", "search name", "vocabulary"), "paper": ("paper", "definition"),
                  "cited": ("cited work",), "import": ("import",)}
@@ -351,6 +357,8 @@ class Ranker:
                     # a name's words apart, or a part of a name, are weaker evidence than the
                     # name itself ("learning ... feedback" is not "Learning from X Feedback")
                     share = share * share * SCATTERED
+                    if len(found) == len(stems) > 1 and _in_order_near(stems, query_stems):
+                        share = NEAR
                 if share > best[0]:
                     best = (share, passage, " ".join(found))
             out.append(best)
@@ -493,6 +501,18 @@ class Ranker:
                 return shown
         words = [_surface(text, s) for s in found.split(" ") if s]
         return " ".join(w for w in words if w) or name
+
+
+def _in_order_near(stems: Sequence[str], query: Sequence[str]) -> bool:
+    """Whether `query` has `stems` in their order within a window of NEAR_GAP more words."""
+    width = len(stems) + NEAR_GAP
+    for start, stem in enumerate(query):
+        if stem != stems[0]:
+            continue
+        rest = iter(query[start + 1:start + width])
+        if all(any(q == s for q in rest) for s in stems[1:]):
+            return True
+    return False
 
 
 #: the hyphens a name's words may be joined by, read as spaces (one character for one, so that
