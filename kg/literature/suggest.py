@@ -41,7 +41,7 @@ it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -145,6 +145,13 @@ class Work:
 
     def text(self) -> str:
         return "\n".join([self.title, self.abstract, *self.keywords])
+
+
+def _row(matrix: Any, i: int) -> tuple[Any, Any]:
+    """Row `i` of a CSR matrix as its columns and values (indexing the matrix builds a new
+    matrix each time: thousands of times per file)."""
+    a, b = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.indices[a:b], matrix.data[a:b]
 
 
 def _clip(text: str, n: int = 120) -> str:
@@ -419,7 +426,7 @@ class Ranker:
                 c = self.concepts[i]
                 s = Suggestion(c.iri, c.label, c.kind, round(float(final[i]), 3))
                 if explain:
-                    s.why = self._reasons(i, via, queries[n], sims, names, text)
+                    s.why = self._reasons(i, via, _row(queries, n), sims, names, text)
                 suggestions.append(s)
             out.append(suggestions)
         return out
@@ -444,7 +451,8 @@ class Ranker:
 
     # -- reasons
 
-    def _reasons(self, i: int, vias: dict[int, int], query: Any, sims: dict[str, Any],
+    def _reasons(self, i: int, vias: dict[int, int], query: tuple[Any, Any],
+                 sims: dict[str, Any],
                  names: list[tuple[float, Passage | None, str]], text: str) -> list[Reason]:
         via = vias.get(i)
         if via is not None:
@@ -460,16 +468,15 @@ class Ranker:
         if name is not None and share > 0:
             reasons.append((p.name * share, Reason(self._shown(found, name.text, text),
                                                    name.source, name.text)))
-        qcols = {int(j): float(v) for j, v in zip(query.indices, query.data, strict=True)}
+        qcols = {int(j): float(v) for j, v in zip(*query, strict=True)}
         terms = self.terms
         weights = {"paper": p.paper, "cited": p.cited, "import": p.imported}
         c = self.concepts[i]
         for f, weight in weights.items():
             if sims[f][i] <= 0:
                 continue
-            row = self.fields[f][i]
             contrib = sorted(((qcols[int(j)] * float(v), str(terms[int(j)]))
-                              for j, v in zip(row.indices, row.data, strict=True)
+                              for j, v in zip(*_row(self.fields[f], i), strict=True)
                               if int(j) in qcols), reverse=True)
             used: set[str] = set()
             for value, feature in contrib[:6]:
@@ -520,25 +527,52 @@ def _in_order_near(stems: Sequence[str], query: Sequence[str]) -> bool:
 _HYPHENS_AS_SPACES = str.maketrans(dict.fromkeys("-\u2010\u2011\u2013", " "))
 
 
-def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """A pattern that finds any of `names` (case aside) in a text whose hyphens were read as
-    spaces (`_without_names`): the words are joined by `\\s+`, which compiles several times
-    faster than a class of spaces and hyphens, repeated in each of some 360 alternatives."""
-    alternatives = sorted({r"\s+".join(re.escape(w) for w in n.split())
-                           for n in (n.translate(_HYPHENS_AS_SPACES) for n in names)
-                           if len(n) > 2}, key=len, reverse=True)
-    if not alternatives:
-        return None
-    return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])", re.I)
+def _alternative(name: str) -> str:
+    """`name` as an alternative of a pattern that finds it (case aside) in a text whose hyphens
+    were read as spaces: its words joined by `\\s+`."""
+    return r"\s+".join(re.escape(w) for w in name.translate(_HYPHENS_AS_SPACES).split())
 
 
-def _without_names(pattern: re.Pattern[str], text: str) -> str:
-    """`text` with each name that `pattern` finds (hyphens read as spaces) made one space."""
+def _bounded(alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])(?:" + alternatives + r")(?![\w])", re.I)
+
+
+class _NameFinder:
+    """Finds, in a text whose hyphens were read as spaces, the names of a set of concepts'
+    names, as one pattern of those names would (`finditer`; the longest name first where
+    several start at one place). One pattern of every name finds the places and a pattern per
+    name decides there, so that the ~360 names compile once rather than once per concept
+    (that took a second at each start)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.alternatives = sorted({_alternative(n) for n in names if len(n) > 2},
+                                   key=len, reverse=True)
+        self.each = [_bounded(a) for a in self.alternatives]
+        self.any = _bounded("|".join(self.alternatives)) if self.alternatives else None
+
+    def spans(self, text: str, wanted: set[str]) -> Iterator[tuple[int, int]]:
+        """Where the `wanted` alternatives (`_alternative`) find a name in `text`."""
+        pos = 0
+        while self.any is not None and (m := self.any.search(text, pos)):
+            start = m.start()
+            for alternative, pattern in zip(self.alternatives, self.each, strict=True):
+                if alternative in wanted and (hit := pattern.match(text, start)):
+                    yield start, hit.end()
+                    pos = hit.end()
+                    break
+            else:
+                pos = start + 1
+
+
+def _without_names(text: str, finder: _NameFinder, wanted: set[str]) -> str:
+    """`text` with each of the `wanted` names that `finder` finds (hyphens read as spaces,
+    one character for one, so that places are the same in the text as printed) made one
+    space."""
     pieces: list[str] = []
     last = 0
-    for m in pattern.finditer(text.translate(_HYPHENS_AS_SPACES)):
-        pieces += [text[last:m.start()], " "]
-        last = m.end()
+    for start, end in finder.spans(text.translate(_HYPHENS_AS_SPACES), wanted):
+        pieces += [text[last:start], " "]
+        last = end
     return "".join(pieces) + text[last:] if pieces else text
 
 
@@ -558,21 +592,21 @@ def _own_words(concepts: Sequence[Profile]) -> tuple[list[Profile], dict[str, st
         for parent in c.sub_kind_of:
             kid_texts.setdefault(parent, set()).update(
                 p.text for p in c.passages if p.source in FIELD_SOURCES["paper"])
+    finder = _NameFinder(n for ns in names.values() for n in ns)
     out = []
     for c in concepts:
         own = {n.lower() for n in names[c.iri]}
-        pattern = _name_pattern(n for iri, ns in names.items() if iri != c.iri for n in ns
-                                if n.lower() not in own)
+        wanted = {_alternative(n) for iri, ns in names.items() if iri != c.iri for n in ns
+                  if n.lower() not in own}
         passages = []
         for p in c.passages:
             if p.source in FIELD_SOURCES["paper"]:
                 if p.text in kid_texts.get(c.iri, set()):
                     continue
-                if pattern is not None:
-                    stripped = _without_names(pattern, p.text)
-                    if stripped != p.text:
-                        shown.setdefault(stripped, p.text)
-                        p = replace(p, text=stripped)
+                stripped = _without_names(p.text, finder, wanted)
+                if stripped != p.text:
+                    shown.setdefault(stripped, p.text)
+                    p = replace(p, text=stripped)
             passages.append(p)
         out.append(replace(c, passages=passages))
     return out, shown
