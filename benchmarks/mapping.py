@@ -368,7 +368,7 @@ def main() -> None:
                 print("LOO", title, "|", sorted(t.removeprefix(AI45R) for t in truths), "|",
                       [g.removeprefix(AI45R) for g in got[:3]], file=sys.stderr)
     timing = None if args.quick else speed(1000, 200)
-    from ai45kg.kg.literature.review import DEFAULT_ACCEPT
+    from ai45kg.kg.literature import DEFAULT_ACCEPT
 
     filled = (DEFAULT_ACCEPT, *filled_precision(profiles, DEFAULT_ACCEPT))
     text = table(loo, base, ext, misses, timing, filled, plain)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ai45kg.kg import paths
-from ai45kg.kg.literature import FORMAT_NAMES
+from ai45kg.kg.literature import DEFAULT_ACCEPT, FORMAT_NAMES
 
 from .serve import setting_options
 
@@ -407,13 +407,13 @@ def import_(file: str, name: str, fmt: str | None, mapping: str | None, no_build
               help="Write a review CSV here: the import's columns with the suggestions at or "
               "above --accept-above filled in, plus their scores, the alternatives and why; "
               "edit it, then `ai45kg import` it as it is.")
-@click.option("--accept-above", type=click.FloatRange(0, 1), default=None,
-              help="The score from which a suggestion is filled in the review CSV (default "
-              "0.4).")
+@click.option("--accept-above", type=click.FloatRange(0, 1), default=DEFAULT_ACCEPT,
+              show_default=True,
+              help="The score from which a suggestion is filled in the review CSV.")
 @click.option("--input-format", type=click.Choice(list(FORMAT_NAMES)), default=None,
               help="Format of FILE (default: from its extension, and for .json its content).")
 @click.option("--dist", type=click.Path(file_okay=False), help="Built dataset (default dist/).")
-def suggest(file: str, top: int, fmt: str, out: str | None, accept_above: float | None,
+def suggest(file: str, top: int, fmt: str, out: str | None, accept_above: float,
             input_format: str | None, dist: str | None) -> None:
     """Suggest, for each work of FILE (any import format), the concepts of the taxonomy it
     addresses: ranked, with a score and why (the words that matched and where they come from).
@@ -432,7 +432,6 @@ def suggest(file: str, top: int, fmt: str, out: str | None, accept_above: float 
     from ai45kg.kg.concepts import ConceptIndex
     from ai45kg.kg.literature.profiles import load_profiles
     from ai45kg.kg.literature.review import (
-        DEFAULT_ACCEPT,
         ReviewFailed,
         read_records,
         review_csv,
@@ -447,11 +446,11 @@ def suggest(file: str, top: int, fmt: str, out: str | None, accept_above: float 
     ranker = Ranker(load_profiles(_ensure_built(_dist(dist))))
     run = suggest_records(ranker, records, top)
     if out:
-        threshold = DEFAULT_ACCEPT if accept_above is None else accept_above
-        Path(out).write_text(review_csv(run, threshold, ConceptIndex.load()), encoding="utf-8")
-        filled = sum(1 for w in run.works if any(s.score >= threshold for s in w.suggestions))
+        Path(out).write_text(review_csv(run, accept_above, ConceptIndex.load()),
+                             encoding="utf-8")
+        filled = sum(1 for w in run.works if any(s.score >= accept_above for s in w.suggestions))
         click.echo(f"wrote {out}: {len(run.works)} works, {filled} with a suggestion at or "
-                   f"above {threshold:g} filled in", err=True)
+                   f"above {accept_above:g} filled in", err=True)
         return
     if fmt == "json":
         click.echo(json.dumps([w.json() for w in run.works], ensure_ascii=False, indent=1))

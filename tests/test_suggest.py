@@ -244,7 +244,7 @@ def test_the_review_csv_fills_in_confident_suggestions(built_dist: Path, works_c
     assert [(r["techniques"], r["concepts"]) for r in rows] == [
         ("", "watermarking"), ("Machine Unlearning", ""), ("", "")]
     assert rows[0]["scores"].startswith("watermarking: 0.")
-    from ai45kg.kg.literature.review import DEFAULT_ACCEPT
+    from ai45kg.kg.literature import DEFAULT_ACCEPT
 
     filled = [float(part.rsplit(":", 1)[1]) for r in rows if r["scores"]
               for part in r["scores"].split(";")]

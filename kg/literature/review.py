@@ -18,14 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..concepts import ConceptError, ConceptIndex, column_for
+from . import DEFAULT_ACCEPT
 from .files import SEPARATOR, Problem, Record
 from .suggest import Ranker, Suggestion, Work
 
-#: suggestions with at least this score are filled in (unless --accept-above says otherwise);
-#: calibrated on the paper's own citations and the first estimate set (benchmarks/mapping.py):
-#: about 60 % of the suggestions it fills in are right (at 0.3, since the search vocabulary
-#: raised the scores, only about half were; at 0.5, 73 %, but half as many are filled in)
-DEFAULT_ACCEPT = 0.4
 #: at most this many concepts are filled in per work
 MAX_FILLED = 3
 #: the columns of the review CSV: the import's, then the review's own (ignored on import)
