@@ -75,18 +75,18 @@ def hello_factory() -> Any:
 
 
 def run_server(port: int) -> None:
-    """The subprocess: what `ai45kg serve --port PORT` runs, with `hello_app` as the app."""
+    """The subprocess: what `ai45kg serve --port PORT --no-access-log` runs, with `hello_app`
+    as the app."""
     import json
 
     from granian import Granian
 
     from ai45kg.service.serve import CONFIG_ENV, ensure_built, granian_options, resolve_config
 
-    config = resolve_config({"port": port})
+    config = resolve_config({"port": port, "access_log": False})
     if os.environ.get("AI45_BENCH_PREBUILT") != "1":  # bench.py serves builds it made itself
         ensure_built(Path(config["DIST"]))
     options = granian_options(config)
-    options["log_access"] = False
     os.environ[CONFIG_ENV] = json.dumps(config, default=str)
     Granian("http_bench:hello_factory", **options).serve()
 

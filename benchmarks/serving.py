@@ -269,13 +269,13 @@ def wait_http(port: int, path: str, process: subprocess.Popen[bytes], what: str,
 
 def serve_hello(port: int) -> None:
     """The subprocess of the ceiling: benchmarks/hello_app.py's app under granian, with the
-    options `ai45kg serve` uses (one change: no access log, as http_bench's server)."""
+    options `ai45kg serve` uses, with ACCESS_LOG off as in http_bench's server."""
     from granian import Granian
 
     from ai45kg.service.serve import granian_options, resolve_config
 
-    options = granian_options(resolve_config({"port": port}))
-    options.update(log_access=False, factory=False)
+    options = granian_options(resolve_config({"port": port, "access_log": False}))
+    options.update(factory=False)
     Granian("hello_app:app", **options).serve()
 
 
@@ -567,7 +567,7 @@ def report(ctx: dict[str, Any]) -> list[str]:
            f"{ctx['took']:.0f} s",
            f"- {ctx['versions']}",
            "- ai45kg serve: the settings `ai45kg serve` has by default (granian, "
-           f"{ctx['layout']}), without the access log; the bare hello app is "
+           f"{ctx['layout']}), with ACCESS_LOG off; the bare hello app is "
            "benchmarks/hello_app.py under granian with the same options",
            "- Virtuoso: ci/virtuoso/start's configuration (16 HTTP threads, 16 keep-alive "
            "connections), loaded by `ai45kg push`; Oxigraph server: `oxigraph serve-read-only` "

@@ -134,7 +134,7 @@ def granian_options(config: Mapping[str, Any]) -> dict[str, Any]:
         # the longest query could have finished
         "respawn_failed_workers": True,
         "workers_kill_timeout": int(max(10.0, timeout_s + 5)),
-        "log_access": True,
+        "log_access": bool(config["ACCESS_LOG"]),
         "factory": True,
     }
 

@@ -77,6 +77,9 @@ SETTINGS: list[Setting] = [
     Setting("WORKERS", 1,
             "HTTP server (granian) processes of `ai45kg serve`; each has its own QUERY_WORKERS."),
     Setting("THREADS", 8, "Request threads per HTTP server process."),
+    Setting("ACCESS_LOG", True,
+            "`ai45kg serve` logs each request on stderr (granian's access log); off behind a "
+            "proxy that logs them already: about a tenth of the HTTP process's Python time."),
     Setting("ADMIN_TOKEN", "",
             "Bearer token for the admin routes that change what is served (POST /admin/reload); "
             "empty: they are off (404). Give it in the environment (AI45_ADMIN_TOKEN), at least "
