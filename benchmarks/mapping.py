@@ -12,9 +12,9 @@ Quality, from titles alone:
   them), so that a work cited for both Value Reflection and the Reflectable Layer is not
   penalised for ranking one of them above the other. Reported: top-1, top-3 and mean reciprocal
   rank, overall, per work (once each, as the estimate sets count) and per kind, for the
-  ranker and for a plain baseline (TF-IDF over the titles of
-  each concept's cited works, scikit-learn defaults, cosine), and for the ranker without the
-  project's search vocabulary (see without_vocabulary);
+  ranker and for a plain baseline (TF-IDF over the titles of each concept's cited works,
+  scikit-learn defaults, cosine), and overall for the ranker without the project's search
+  vocabulary (see without_vocabulary);
 - an estimate on works the paper does not cite: benchmarks/external_titles.csv holds 60 real
   titles of well-known AI-safety papers, each with the concepts an analyst maps it to, judged
   from the paper's definitions before the ranker existed (the file's first commit predates it).
@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +87,11 @@ class Score:
 
 def kind_of(iri: str) -> str:
     return iri.removeprefix(AI45R).split("/", 1)[0]
+
+
+def first_rank(ranking: Sequence[str], truths: Iterable[str]) -> int | None:
+    """The rank of the first of `truths` in `ranking` (a work counted once)."""
+    return min((ranking.index(t) + 1 for t in truths if t in ranking), default=None)
 
 
 def filtered_rank(ranking: Sequence[str], truth: str, others: set[str]) -> int | None:
@@ -167,9 +172,7 @@ def leave_one_out(profiles: object, make: Callable[[object], Ranking]
                                 **{k: Score() for k in LOO_KINDS}}
     for work, (title, truths) in sorted(loo_pairs(profiles).items()):
         ranking = make(profiles.without_work(work))(title)  # type: ignore[attr-defined]
-        # per work, as the estimate sets count: the rank of the first of its concepts
-        scores["per work"].add(min((ranking.index(t) + 1 for t in truths if t in ranking),
-                                   default=None))
+        scores["per work"].add(first_rank(ranking, truths))  # as the estimate sets count
         for truth in sorted(truths):
             rank = filtered_rank(ranking, truth, truths - {truth})
             scores["overall"].add(rank)
@@ -188,8 +191,7 @@ def external(profiles: object, make: Callable[[object], Ranking], path: Path = E
         for row in csv.DictReader(f):
             truths = [AI45R + c.strip() for c in row["concepts"].split(";") if c.strip()]
             ranking = rank(row["title"])
-            found = [ranking.index(t) + 1 for t in truths if t in ranking]
-            score.add(min(found) if found else None)
+            score.add(first_rank(ranking, truths))
             rows.append((row["title"], truths, ranking[:3]))
     return score, rows
 
@@ -268,7 +270,7 @@ def speed(n_works: int, requests: int) -> dict[str, float]:
 
 def table(loo: dict[str, Score], base: dict[str, Score], ext: dict[Path, tuple[Score, Score]],
           misses: list[tuple[str, list[str], list[str]]], timing: dict[str, float] | None,
-          filled: tuple[float, int, float], plain: Score | None = None) -> str:
+          filled: tuple[float, int, float]) -> str:
     def cells(s: Score) -> str:
         if not s.ranks:
             return "– | – | –"
@@ -289,15 +291,13 @@ def table(loo: dict[str, Score], base: dict[str, Score], ext: dict[Path, tuple[S
                       ("per work", "leave-one-out, per work (a work cited for several concepts "
                                    "counted once, as the estimate sets count: a hit when one of "
                                    "its concepts is among the first k)"),
+                      ("without vocabulary", "leave-one-out, overall, without the project's "
+                                             "search vocabulary (its author had read the cited "
+                                             "titles; some of its terms are their words)"),
                       *((k, f"leave-one-out, {v}") for k, v in LOO_KINDS.items())]:
         n = len(loo[key].ranks)
         note = " (the paper cites no work for a level)" if n == 0 else ""
         lines.append(f"| {name}{note} | {n} | {cells(loo[key])} | {cells(base[key])} |")
-        if key == "per work" and plain is not None:
-            lines.append(f"| leave-one-out, overall, without the project's search vocabulary "
-                         f"(its author had read the cited titles; some of its terms are their "
-                         f"words) | {len(plain.ranks)} | {cells(plain)} | "
-                         f"{cells(base[key])} |")
     for path, (score, score_base) in ext.items():
         lines.append(f"| estimate: well-known AI-safety papers the paper does not cite "
                      f"(`{path.name}`: {EXTERNAL_SETS[path]}) | {len(score.ranks)} | "
@@ -351,7 +351,9 @@ def main() -> None:
     t = time.perf_counter()
     loo = leave_one_out(profiles, ranker_for)
     base = leave_one_out(profiles, baseline_for)
-    plain = leave_one_out(without_vocabulary(profiles), ranker_for)["overall"]
+    loo["without vocabulary"] = leave_one_out(without_vocabulary(profiles),
+                                              ranker_for)["overall"]
+    base["without vocabulary"] = base["overall"]  # the baseline reads no vocabulary
     ext: dict[Path, tuple[Score, Score]] = {}
     rows: list[tuple[str, list[str], list[str]]] = []
     for path in EXTERNAL_SETS:
@@ -371,7 +373,7 @@ def main() -> None:
     from ai45kg.kg.literature import DEFAULT_ACCEPT
 
     filled = (DEFAULT_ACCEPT, *filled_precision(profiles, DEFAULT_ACCEPT))
-    text = table(loo, base, ext, misses, timing, filled, plain)
+    text = table(loo, base, ext, misses, timing, filled)
     print(text)
     if args.write:
         write_section(text)

@@ -359,13 +359,15 @@ class Ranker:
                     found = stems
                 else:
                     found = [s for s in stems if s in have]
-                    share = sum(w for s, w in zip(stems, weights, strict=True)
-                                if s in have) / sum(weights)
-                    # a name's words apart, or a part of a name, are weaker evidence than the
-                    # name itself ("learning ... feedback" is not "Learning from X Feedback")
-                    share = share * share * SCATTERED
                     if len(found) == len(stems) > 1 and _in_order_near(stems, query_stems):
                         share = NEAR
+                    else:
+                        share = sum(w for s, w in zip(stems, weights, strict=True)
+                                    if s in have) / sum(weights)
+                        # a name's words apart, or a part of a name, are weaker evidence than
+                        # the name itself ("learning ... feedback" is not "Learning from X
+                        # Feedback")
+                        share = share * share * SCATTERED
                 if share > best[0]:
                     best = (share, passage, " ".join(found))
             out.append(best)
